@@ -1,0 +1,1 @@
+# cli/local.mk: sluice, the admin and user command line.

@@ -1,0 +1,64 @@
+/* durable_file.h: files that are either wholly on disk or not at all.
+ *
+ * The sequence is always: open(tmp, O_CREAT|O_EXCL), write, fsync,
+ * close, rename(tmp, final), fsync(final's directory). A crash at any
+ * point leaves either no final file or a complete one. Spool, quarantine
+ * and Maildir delivery all go through here. These calls block on disk:
+ * run them on a worker thread in the daemon. Thread-safe (no shared
+ * state). */
+#ifndef SLUICE_DURABLE_FILE_H
+#define SLUICE_DURABLE_FILE_H
+
+#include "lib/common.h"
+
+#include <sys/types.h>
+
+struct durable_file;
+
+/* Creates tmp_path exclusively (mode 0600, close-on-exec). Fails if it
+ * exists. Returns 0 or -1 with error_r. */
+int durable_file_create(const char *tmp_path, struct durable_file **file_r,
+    const char **error_r);
+
+/* Appends length bytes (handles short writes and EINTR). */
+int durable_file_write(struct durable_file *file, const void *data,
+    size_t length, const char **error_r);
+
+/* Bytes written so far. */
+uint64_t durable_file_size(const struct durable_file *file);
+
+/* fsync, close, rename to final_path, fsync the final directory (and
+ * the tmp directory when it differs). Frees the handle and sets *file_p
+ * to NULL in every case; on failure the tmp file is removed. */
+int durable_file_commit(struct durable_file **file_p, const char *final_path,
+    const char **error_r);
+
+/* Like commit, but link()s instead of rename()s, so an existing
+ * final_path is never replaced: returns 1 when committed, 0 when
+ * final_path already existed (tmp removed), -1 on error. */
+int durable_file_commit_exclusive(struct durable_file **file_p,
+    const char *final_path, const char **error_r);
+
+/* Closes and unlinks the tmp file; sets *file_p to NULL. NULL is a no-op. */
+void durable_file_abort(struct durable_file **file_p);
+
+/* Writes a whole file in one go through tmp_path. */
+int durable_file_write_whole(const char *tmp_path, const char *final_path,
+    const void *data, size_t length, const char **error_r);
+
+/* Reads a whole file into a heap buffer (NUL-terminated, free() it).
+ * Refuses files larger than max_size (error_r "too large"). */
+int durable_file_read_whole(const char *path, size_t max_size,
+    unsigned char **data_r, size_t *length_r, const char **error_r);
+
+/* fsync() a directory so a rename or unlink in it is durable. */
+int durable_directory_sync(const char *path, const char **error_r);
+
+/* mkdir -p with mode for every created component; existing directories
+ * are fine. Syncs each parent whose entry it created. */
+int durable_mkdir_all(const char *path, mode_t mode, const char **error_r);
+
+/* unlink(path) and fsync its directory. A missing file is not an error. */
+int durable_unlink(const char *path, const char **error_r);
+
+#endif
