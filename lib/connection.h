@@ -2,8 +2,12 @@
  *
  * Wraps a libevent bufferevent. The owner (a protocol session) gets
  * callbacks on the loop thread when input arrives, when all output has
- * been written, and when the connection ends. Input is read either as
- * capped lines (commands) or as raw bytes (SMTP DATA, IMAP literals).
+ * been written, and when the connection ends. Input is handed over as
+ * raw bytes (peek, then consume what was used); the protocol's own
+ * resumable parsers (line_reader, smtp_command_parser, smtp_data_reader)
+ * split it, so pipelined bytes past the current command stay buffered.
+ * The owner bounds what it lets accumulate: the connection stops reading
+ * from the socket once CONNECTION_INPUT_HIGH_WATER bytes are buffered.
  *
  * Lifetime: the owner frees the connection with connection_free(), which
  * closes the socket at once (pending output is dropped). To say goodbye
@@ -20,6 +24,8 @@
 #include "lib/tls_context.h"
 
 struct connection;
+
+#define CONNECTION_INPUT_HIGH_WATER (256 * 1024)
 
 enum connection_end {
 	CONNECTION_END_EOF,       /* peer closed its side */
@@ -48,18 +54,6 @@ struct connection *connection_new(struct loop *loop, int fd,
 void connection_free(struct connection **connection_p);
 
 const char *connection_peer(const struct connection *connection);
-
-/* Line flags from connection_read_line. */
-#define CONNECTION_LINE_BARE_LF 0x1 /* ended in LF without CR */
-#define CONNECTION_LINE_HAS_NUL 0x2 /* contains a NUL byte */
-
-/* Reads one line ending in LF, without its CRLF or LF. Returns 1 with
- * *line_r valid until the next read call; 0 when no complete line is
- * buffered yet; -1 when the line exceeded max_length octets (counting
- * the CRLF): the excess has been discarded through the next LF, and the
- * caller answers "500 5.5.2 line too long" and carries on in sync. */
-int connection_read_line(struct connection *connection, size_t max_length,
-    struct string_view *line_r, unsigned *flags_r);
 
 /* Raw input access: look at what is buffered, then consume a prefix. */
 size_t connection_input_length(const struct connection *connection);
