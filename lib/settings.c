@@ -1,0 +1,510 @@
+/* settings.c: parse sluice.conf into per-module structs via their tables. */
+#include "lib/settings.h"
+#include "lib/alloc.h"
+#include "lib/error.h"
+#include "lib/log.h"
+
+#include <ctype.h>
+
+#define SETTINGS_LINE_MAX 4096
+
+struct settings {
+	const struct settings_section *const *sections;
+	size_t section_count;
+	void **values;        /* one struct per section */
+	unsigned **set_lines; /* per setting: file line that set it, 0 = none */
+};
+
+static const struct setting *
+settings_find(const struct settings *settings, const char *key,
+    size_t *section_r, size_t *index_r)
+{
+	size_t s, i;
+
+	for (s = 0; s < settings->section_count; s++) {
+		const struct settings_section *section = settings->sections[s];
+		for (i = 0; i < section->count; i++) {
+			if (strcmp(section->settings[i].key, key) == 0) {
+				*section_r = s;
+				*index_r = i;
+				return &section->settings[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Levenshtein distance, capped; for "did you mean" hints only. */
+static size_t
+settings_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t row[65], prev, tmp;
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1),
+			    prev + (a[i - 1] == b[j - 1] ? 0 : 1));
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+static const char *
+settings_suggest(const struct settings *settings, const char *key)
+{
+	const char *best = NULL;
+	size_t best_distance = 3, s, i, d;
+
+	for (s = 0; s < settings->section_count; s++) {
+		const struct settings_section *section = settings->sections[s];
+		for (i = 0; i < section->count; i++) {
+			d = settings_distance(key, section->settings[i].key);
+			if (d < best_distance) {
+				best_distance = d;
+				best = section->settings[i].key;
+			}
+		}
+	}
+	return best;
+}
+
+int
+settings_parse_bool(const char *text, bool *value_r, const char **error_r)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_LENGTH(yes); i++) {
+		if (strcasecmp(text, yes[i]) == 0) {
+			*value_r = true;
+			return 0;
+		}
+		if (strcasecmp(text, no[i]) == 0) {
+			*value_r = false;
+			return 0;
+		}
+	}
+	*error_r = error_set("'%s' is not yes or no", text);
+	return -1;
+}
+
+/* Parses digits followed by an optional unit from units[] (each with its
+ * multiplier). An empty unit is always allowed. */
+static int
+settings_parse_scaled(const char *text, const char *const *units,
+    const uint64_t *multipliers, size_t unit_count, uint64_t *value_r)
+{
+	uint64_t value = 0, digit;
+	const char *p = text;
+	size_t i;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	while (isdigit((unsigned char)*p)) {
+		digit = (uint64_t)(*p - '0');
+		if (value > (UINT64_MAX - digit) / 10)
+			return -1;
+		value = value * 10 + digit;
+		p++;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p == '\0') {
+		*value_r = value;
+		return 0;
+	}
+	for (i = 0; i < unit_count; i++) {
+		if (strcasecmp(p, units[i]) == 0) {
+			if (value > UINT64_MAX / multipliers[i])
+				return -1;
+			*value_r = value * multipliers[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+settings_parse_size(const char *text, uint64_t *size_r, const char **error_r)
+{
+	static const char *const units[] = { "k", "kb", "m", "mb", "g", "gb",
+		"b" };
+	static const uint64_t multipliers[] = { 1024, 1024, 1048576, 1048576,
+		1073741824, 1073741824, 1 };
+
+	if (settings_parse_scaled(text, units, multipliers, ARRAY_LENGTH(units),
+	    size_r) < 0) {
+		*error_r = error_set("'%s' is not a size (like 25M)", text);
+		return -1;
+	}
+	return 0;
+}
+
+int
+settings_parse_duration(const char *text, int64_t *seconds_r,
+    const char **error_r)
+{
+	static const char *const units[] = { "s", "m", "h", "d", "w" };
+	static const uint64_t multipliers[] = { 1, 60, 3600, 86400, 604800 };
+	uint64_t value;
+
+	if (settings_parse_scaled(text, units, multipliers, ARRAY_LENGTH(units),
+	    &value) < 0 || value > INT64_MAX) {
+		*error_r = error_set("'%s' is not a duration (like 300s, 5m, 7d)",
+		    text);
+		return -1;
+	}
+	*seconds_r = (int64_t)value;
+	return 0;
+}
+
+static int
+settings_parse_int(const char *text, int64_t *value_r, const char **error_r)
+{
+	char *end;
+	long long value;
+
+	errno = 0;
+	value = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0') {
+		*error_r = error_set("'%s' is not a whole number", text);
+		return -1;
+	}
+	*value_r = value;
+	return 0;
+}
+
+static int
+settings_check_range(const struct setting *setting, const char *text,
+    bool below, bool above, const char **error_r)
+{
+	if (setting->min == setting->max)
+		return 0;
+	if (below) {
+		*error_r = error_set("%s is below the minimum %lld", text,
+		    (long long)setting->min);
+		return -1;
+	}
+	if (above) {
+		*error_r = error_set("%s is above the maximum %lld", text,
+		    (long long)setting->max);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses text into the value slot of setting inside values. */
+static int
+settings_store(const struct setting *setting, void *values, const char *text,
+    const char **error_r)
+{
+	unsigned char *slot = (unsigned char *)values + setting->offset;
+	int64_t number;
+	uint64_t size;
+	bool flag;
+	size_t i;
+
+	switch (setting->type) {
+	case SETTING_STRING: {
+		char **string = (char **)(void *)slot;
+		free(*string);
+		*string = alloc_strdup(text);
+		return 0;
+	}
+	case SETTING_INT:
+		if (settings_parse_int(text, &number, error_r) < 0 ||
+		    settings_check_range(setting, text, number < setting->min,
+		    number > setting->max, error_r) < 0)
+			return -1;
+		memcpy(slot, &number, sizeof(number));
+		return 0;
+	case SETTING_SIZE:
+		if (settings_parse_size(text, &size, error_r) < 0 ||
+		    settings_check_range(setting, text,
+		    size < (uint64_t)setting->min,
+		    size > (uint64_t)setting->max, error_r) < 0)
+			return -1;
+		memcpy(slot, &size, sizeof(size));
+		return 0;
+	case SETTING_DURATION:
+		if (settings_parse_duration(text, &number, error_r) < 0 ||
+		    settings_check_range(setting, text, number < setting->min,
+		    number > setting->max, error_r) < 0)
+			return -1;
+		memcpy(slot, &number, sizeof(number));
+		return 0;
+	case SETTING_BOOL:
+		if (settings_parse_bool(text, &flag, error_r) < 0)
+			return -1;
+		memcpy(slot, &flag, sizeof(flag));
+		return 0;
+	case SETTING_ENUM:
+		for (i = 0; setting->choices[i] != NULL; i++) {
+			if (strcmp(text, setting->choices[i]) == 0) {
+				int index = (int)i;
+				memcpy(slot, &index, sizeof(index));
+				return 0;
+			}
+		}
+		*error_r = error_set("'%s' is not one of the choices", text);
+		return -1;
+	}
+	log_panic("settings: unknown type %d", (int)setting->type);
+}
+
+struct settings *
+settings_new(const struct settings_section *const *sections,
+    size_t section_count)
+{
+	struct settings *settings = alloc_new(struct settings);
+	const char *error;
+	size_t s, i;
+
+	settings->sections = sections;
+	settings->section_count = section_count;
+	settings->values = alloc_array(section_count, sizeof(void *));
+	settings->set_lines = alloc_array(section_count, sizeof(unsigned *));
+	for (s = 0; s < section_count; s++) {
+		const struct settings_section *section = sections[s];
+		settings->values[s] = alloc_zero(section->struct_size);
+		settings->set_lines[s] = alloc_array(section->count + 1,
+		    sizeof(unsigned));
+		for (i = 0; i < section->count; i++) {
+			const struct setting *setting = &section->settings[i];
+			const char *text = setting->default_value != NULL ?
+			    setting->default_value : "";
+			/* An empty numeric default means zero. */
+			if (*text == '\0' && setting->type != SETTING_STRING)
+				continue;
+			if (settings_store(setting, settings->values[s], text,
+			    &error) < 0)
+				log_panic("settings: default of %s: %s",
+				    setting->key, error);
+		}
+		for (i = 0; i < section->count; i++) {
+			const struct setting *setting = &section->settings[i];
+			char **string = (char **)(void *)((unsigned char *)
+			    settings->values[s] + setting->offset);
+			if (setting->type == SETTING_STRING && *string == NULL)
+				*string = alloc_strdup("");
+		}
+	}
+	return settings;
+}
+
+void
+settings_free(struct settings **settings_p)
+{
+	struct settings *settings = *settings_p;
+	size_t s, i;
+
+	if (settings == NULL)
+		return;
+	for (s = 0; s < settings->section_count; s++) {
+		const struct settings_section *section = settings->sections[s];
+		for (i = 0; i < section->count; i++) {
+			const struct setting *setting = &section->settings[i];
+			if (setting->type == SETTING_STRING) {
+				char **string = (char **)(void *)((unsigned char *)
+				    settings->values[s] + setting->offset);
+				free(*string);
+			}
+		}
+		free(settings->values[s]);
+		free(settings->set_lines[s]);
+	}
+	free(settings->values);
+	free(settings->set_lines);
+	free(settings);
+	*settings_p = NULL;
+}
+
+static int
+settings_set_at(struct settings *settings, const char *key, const char *value,
+    const char *source, unsigned line, const char **error_r)
+{
+	const struct setting *setting;
+	const char *suggestion;
+	size_t s, i;
+
+	setting = settings_find(settings, key, &s, &i);
+	if (setting == NULL) {
+		suggestion = settings_suggest(settings, key);
+		*error_r = suggestion != NULL ?
+		    error_set("%s: unknown key '%s' (did you mean %s?)", source,
+			key, suggestion) :
+		    error_set("%s: unknown key '%s'", source, key);
+		return -1;
+	}
+	if (line != 0 && settings->set_lines[s][i] != 0) {
+		*error_r = error_set("%s: %s is already set on line %u", source,
+		    key, settings->set_lines[s][i]);
+		return -1;
+	}
+	if (settings_store(setting, settings->values[s], value, error_r) < 0) {
+		*error_r = error_set("%s: %s: %s", source, key, *error_r);
+		return -1;
+	}
+	settings->set_lines[s][i] = line;
+	return 0;
+}
+
+int
+settings_set(struct settings *settings, const char *key, const char *value,
+    const char *source, const char **error_r)
+{
+	return settings_set_at(settings, key, value, source, 0, error_r);
+}
+
+static char *
+settings_trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+	    end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+int
+settings_load_file(struct settings *settings, const char *path,
+    const char **error_r)
+{
+	char line[SETTINGS_LINE_MAX + 2], source[512], *key, *value, *equals;
+	unsigned number = 0;
+	size_t length;
+	FILE *file;
+	int ret = 0;
+
+	file = fopen(path, "re");
+	if (file == NULL) {
+		*error_r = error_set_errno("%s", path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), file) != NULL) {
+		number++;
+		snprintf(source, sizeof(source), "%s:%u", path, number);
+		length = strlen(line);
+		if (length > SETTINGS_LINE_MAX && line[length - 1] != '\n') {
+			*error_r = error_set("%s: line longer than %d bytes",
+			    source, SETTINGS_LINE_MAX);
+			ret = -1;
+			break;
+		}
+		key = settings_trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		equals = strchr(key, '=');
+		if (equals == NULL) {
+			*error_r = error_set("%s: expected 'key = value'", source);
+			ret = -1;
+			break;
+		}
+		*equals = '\0';
+		value = settings_trim(equals + 1);
+		key = settings_trim(key);
+		if (settings_set_at(settings, key, value, source, number,
+		    error_r) < 0) {
+			ret = -1;
+			break;
+		}
+	}
+	if (ret == 0 && ferror(file)) {
+		*error_r = error_set_errno("%s: read", path);
+		ret = -1;
+	}
+	fclose(file);
+	return ret;
+}
+
+const void *
+settings_section_values(const struct settings *settings,
+    const struct settings_section *section)
+{
+	size_t s;
+
+	for (s = 0; s < settings->section_count; s++)
+		if (settings->sections[s] == section)
+			return settings->values[s];
+	log_panic("settings: section %s not registered", section->name);
+}
+
+static void
+settings_write_value(const struct setting *setting, const void *values,
+    FILE *out)
+{
+	const unsigned char *slot = (const unsigned char *)values +
+	    setting->offset;
+	int64_t number;
+	uint64_t size;
+	bool flag;
+	int index;
+
+	switch (setting->type) {
+	case SETTING_STRING:
+		fputs(*(char *const *)(const void *)slot, out);
+		break;
+	case SETTING_INT:
+	case SETTING_DURATION:
+		memcpy(&number, slot, sizeof(number));
+		fprintf(out, "%lld", (long long)number);
+		break;
+	case SETTING_SIZE:
+		memcpy(&size, slot, sizeof(size));
+		fprintf(out, "%llu", (unsigned long long)size);
+		break;
+	case SETTING_BOOL:
+		memcpy(&flag, slot, sizeof(flag));
+		fputs(flag ? "yes" : "no", out);
+		break;
+	case SETTING_ENUM:
+		memcpy(&index, slot, sizeof(index));
+		fputs(setting->choices[index], out);
+		break;
+	}
+}
+
+void
+settings_write(const struct settings *settings, FILE *out, bool with_help)
+{
+	size_t s, i, c;
+
+	for (s = 0; s < settings->section_count; s++) {
+		const struct settings_section *section = settings->sections[s];
+		if (with_help)
+			fprintf(out, "%s## %s\n", s == 0 ? "" : "\n",
+			    section->name);
+		for (i = 0; i < section->count; i++) {
+			const struct setting *setting = &section->settings[i];
+			if (with_help) {
+				fprintf(out, "# %s (default: %s", setting->help,
+				    setting->default_value != NULL &&
+				    *setting->default_value != '\0' ?
+				    setting->default_value : "empty");
+				if (setting->type == SETTING_ENUM) {
+					fputs("; one of:", out);
+					for (c = 0; setting->choices[c] != NULL; c++)
+						fprintf(out, " %s", setting->choices[c]);
+				}
+				fputs(")\n", out);
+			}
+			fprintf(out, "%s = ", setting->key);
+			settings_write_value(setting, settings->values[s], out);
+			fputc('\n', out);
+		}
+	}
+}

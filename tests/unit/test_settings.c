@@ -1,0 +1,196 @@
+/* test_settings.c: unit tests for lib/settings. */
+#include "lib/settings.h"
+#include "tests/unit/harness.h"
+
+struct demo_settings {
+	char *listen;
+	int64_t max_recipients;
+	uint64_t max_size;
+	int64_t timeout;
+	bool tls;
+	int mode;
+};
+
+static const char *const demo_modes[] = { "reject", "accept", NULL };
+
+static const struct setting demo_table[] = {
+	{ "demo.listen", SETTING_STRING, offsetof(struct demo_settings, listen),
+	    0, 0, "127.0.0.1:25", "addresses", NULL },
+	{ "demo.max_recipients", SETTING_INT,
+	    offsetof(struct demo_settings, max_recipients), 1, 1000, "100",
+	    "recipients", NULL },
+	{ "demo.max_size", SETTING_SIZE, offsetof(struct demo_settings, max_size),
+	    1024, INT64_MAX, "25M", "size", NULL },
+	{ "demo.timeout", SETTING_DURATION,
+	    offsetof(struct demo_settings, timeout), 1, 86400, "5m", "timeout",
+	    NULL },
+	{ "demo.tls", SETTING_BOOL, offsetof(struct demo_settings, tls), 0, 0,
+	    "yes", "tls", NULL },
+	{ "demo.mode", SETTING_ENUM, offsetof(struct demo_settings, mode), 0, 0,
+	    "reject", "mode", demo_modes },
+};
+
+static const struct settings_section demo_section = {
+	"demo", demo_table, ARRAY_LENGTH(demo_table),
+	sizeof(struct demo_settings),
+};
+static const struct settings_section *const demo_sections[] = { &demo_section };
+
+static const char *
+write_file(const char *name, const char *text)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", test_temp_dir(), name);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void
+test_settings_defaults(void)
+{
+	struct settings *settings = settings_new(demo_sections, 1);
+	const struct demo_settings *v = settings_section_values(settings,
+	    &demo_section);
+
+	test_assert_string(v->listen, "127.0.0.1:25");
+	test_assert_int(v->max_recipients, 100);
+	test_assert_int(v->max_size, 25 * 1024 * 1024);
+	test_assert_int(v->timeout, 300);
+	test_assert(v->tls);
+	test_assert_int(v->mode, 0);
+	settings_free(&settings);
+	test_assert(settings == NULL);
+}
+
+static void
+test_settings_load_file(void)
+{
+	struct settings *settings = settings_new(demo_sections, 1);
+	const struct demo_settings *v;
+	const char *error = NULL;
+	const char *path = write_file("ok.conf",
+	    "# comment\n\n  demo.listen = 127.0.0.1:2525, unix:/tmp/x  \n"
+	    "demo.max_size=10k\ndemo.timeout = 2h\ndemo.tls = off\n"
+	    "demo.mode = accept\ndemo.max_recipients = 7\n");
+
+	test_require(settings_load_file(settings, path, &error) == 0);
+	v = settings_section_values(settings, &demo_section);
+	test_assert_string(v->listen, "127.0.0.1:2525, unix:/tmp/x");
+	test_assert_int(v->max_size, 10240);
+	test_assert_int(v->timeout, 7200);
+	test_assert(!v->tls);
+	test_assert_int(v->mode, 1);
+	test_assert_int(v->max_recipients, 7);
+	settings_free(&settings);
+}
+
+static void
+test_settings_errors_name_file_and_line(void)
+{
+	static const struct {
+		const char *text;
+		const char *error_suffix;
+	} cases[] = {
+		{ "demo.lisen = x\n", ":1: unknown key 'demo.lisen' (did you mean demo.listen?)" },
+		{ "\nnonsense.key = 1\n", ":2: unknown key 'nonsense.key'" },
+		{ "demo.max_recipients = 0\n", ":1: demo.max_recipients: 0 is below the minimum 1" },
+		{ "demo.max_recipients = 1001\n", ":1: demo.max_recipients: 1001 is above the maximum 1000" },
+		{ "demo.max_recipients = ten\n", ":1: demo.max_recipients: 'ten' is not a whole number" },
+		{ "demo.max_size = 12 parsecs\n", ":1: demo.max_size: '12 parsecs' is not a size (like 25M)" },
+		{ "demo.max_size = 1\n", ":1: demo.max_size: 1 is below the minimum 1024" },
+		{ "demo.timeout = 5x\n", ":1: demo.timeout: '5x' is not a duration (like 300s, 5m, 7d)" },
+		{ "demo.tls = maybe\n", ":1: demo.tls: 'maybe' is not yes or no" },
+		{ "demo.mode = loud\n", ":1: demo.mode: 'loud' is not one of the choices" },
+		{ "just words\n", ":1: expected 'key = value'" },
+		{ "demo.tls = yes\ndemo.tls = no\n", ":2: demo.tls is already set on line 1" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LENGTH(cases); i++) {
+		struct settings *settings = settings_new(demo_sections, 1);
+		const char *error = NULL;
+		const char *path = write_file("bad.conf", cases[i].text);
+		size_t elen, slen;
+
+		test_assert_int(settings_load_file(settings, path, &error), -1);
+		test_require(error != NULL);
+		elen = strlen(error);
+		slen = strlen(cases[i].error_suffix);
+		if (elen < slen || strcmp(error + elen - slen,
+		    cases[i].error_suffix) != 0)
+			test_fail(__FILE__, __LINE__, "case %zu: got '%s'", i,
+			    error);
+		test_assert(strncmp(error, path, strlen(path)) == 0);
+		settings_free(&settings);
+	}
+}
+
+static void
+test_settings_missing_file(void)
+{
+	struct settings *settings = settings_new(demo_sections, 1);
+	const char *error = NULL;
+
+	test_assert_int(settings_load_file(settings, "/nonexistent/x.conf",
+	    &error), -1);
+	test_assert(error != NULL && strstr(error, "No such file") != NULL);
+	settings_free(&settings);
+}
+
+static void
+test_settings_write_round_trips(void)
+{
+	struct settings *settings = settings_new(demo_sections, 1);
+	struct settings *again = settings_new(demo_sections, 1);
+	const char *error = NULL, *path;
+	char file[512];
+	FILE *out;
+
+	test_require(settings_set(settings, "demo.max_size", "3M", "test",
+	    &error) == 0);
+	snprintf(file, sizeof(file), "%s/written.conf", test_temp_dir());
+	out = fopen(file, "w");
+	settings_write(settings, out, true);
+	fclose(out);
+	path = file;
+	test_require(settings_load_file(again, path, &error) == 0);
+	test_assert_int(((const struct demo_settings *)settings_section_values(
+	    again, &demo_section))->max_size, 3 * 1024 * 1024);
+	settings_free(&settings);
+	settings_free(&again);
+}
+
+static void
+test_settings_parsers(void)
+{
+	const char *error;
+	uint64_t size;
+	int64_t seconds;
+
+	test_assert_int(settings_parse_size("18446744073709551615", &size, &error), 0);
+	test_assert_int(settings_parse_size("18446744073709551616", &size, &error), -1);
+	test_assert_int(settings_parse_size("17179869184G", &size, &error), -1);
+	test_assert_int(settings_parse_size("", &size, &error), -1);
+	test_assert_int(settings_parse_duration("1w", &seconds, &error), 0);
+	test_assert_int(seconds, 604800);
+	test_assert_int(settings_parse_duration("-5", &seconds, &error), -1);
+}
+
+int
+main(void)
+{
+	static const struct test_case cases[] = {
+		TEST_CASE(test_settings_defaults),
+		TEST_CASE(test_settings_load_file),
+		TEST_CASE(test_settings_errors_name_file_and_line),
+		TEST_CASE(test_settings_missing_file),
+		TEST_CASE(test_settings_write_round_trips),
+		TEST_CASE(test_settings_parsers),
+	};
+
+	return test_main(cases, ARRAY_LENGTH(cases));
+}
