@@ -7,11 +7,13 @@ lib_libsluice_lib_a_SOURCES = \
 	lib/buffer.c lib/buffer.h \
 	lib/string_view.c lib/string_view.h \
 	lib/log.c lib/log.h \
-	lib/error.c lib/error.h
+	lib/error.c lib/error.h \
+	lib/smtp_data_reader.c lib/smtp_data_reader.h
 
 check_PROGRAMS += \
 	tests/unit/test_alloc \
 	tests/unit/test_arena \
 	tests/unit/test_buffer \
 	tests/unit/test_string_view \
-	tests/unit/test_log
+	tests/unit/test_log \
+	tests/unit/test_smtp_data_reader
