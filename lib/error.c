@@ -3,6 +3,9 @@
 
 static _Thread_local char error_text[ERROR_MAX];
 
+static const char *error_vset(int saved_errno, const char *fmt, va_list ap)
+    ATTR_PRINTF(2, 0);
+
 static const char *
 error_vset(int saved_errno, const char *fmt, va_list ap)
 {

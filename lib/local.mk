@@ -8,7 +8,8 @@ lib_libsluice_lib_a_SOURCES = \
 	lib/string_view.c lib/string_view.h \
 	lib/log.c lib/log.h \
 	lib/error.c lib/error.h \
-	lib/settings.c lib/settings.h
+	lib/settings.c lib/settings.h \
+	lib/smtp_data_reader.c lib/smtp_data_reader.h
 
 check_PROGRAMS += \
 	tests/unit/test_alloc \
@@ -16,4 +17,5 @@ check_PROGRAMS += \
 	tests/unit/test_buffer \
 	tests/unit/test_string_view \
 	tests/unit/test_log \
-	tests/unit/test_settings
+	tests/unit/test_settings \
+	tests/unit/test_smtp_data_reader

@@ -53,6 +53,9 @@ log_level_parse(const char *name, enum log_level *level_r)
 	return -1;
 }
 
+static void log_emit(int priority, const char *level_name, const char *suffix,
+    const char *fmt, va_list ap) ATTR_PRINTF(4, 0);
+
 static void
 log_emit(int priority, const char *level_name, const char *suffix,
     const char *fmt, va_list ap)
