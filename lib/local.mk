@@ -7,11 +7,15 @@ lib_libsluice_lib_a_SOURCES = \
 	lib/buffer.c lib/buffer.h \
 	lib/string_view.c lib/string_view.h \
 	lib/log.c lib/log.h \
-	lib/error.c lib/error.h
+	lib/error.c lib/error.h \
+	lib/durable_file.c lib/durable_file.h \
+	lib/database.c lib/database.h
 
 check_PROGRAMS += \
 	tests/unit/test_alloc \
 	tests/unit/test_arena \
 	tests/unit/test_buffer \
 	tests/unit/test_string_view \
-	tests/unit/test_log
+	tests/unit/test_log \
+	tests/unit/test_durable_file \
+	tests/unit/test_database
