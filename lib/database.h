@@ -29,8 +29,9 @@ struct database_migration {
  * BEGIN IMMEDIATE transaction, so a failing migration leaves the file
  * as it was. Migration SQL must not contain BEGIN/COMMIT, and cannot
  * switch foreign_keys (a no-op inside a transaction). Versions must
- * strictly increase (checked with ASSERT). Fails if the file's user_version is newer than the last migration
- * (downgrade). Returns 0, or -1 with error_r ("PATH: reason"). */
+ * strictly increase (checked with ASSERT). Fails if the file's
+ * user_version is newer than the last migration (downgrade). Returns
+ * 0, or -1 with error_r ("PATH: reason"). */
 int database_open(const char *path, const struct database_migration *migrations,
     size_t migration_count, bool durable, struct database **database_r,
     const char **error_r);
