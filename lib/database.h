@@ -22,11 +22,16 @@ struct database_migration {
 
 #define DATABASE_BUSY_TIMEOUT_MSEC 5000
 
-/* Opens (creating if needed, mode 0600) path, sets journal_mode=WAL,
- * synchronous=NORMAL in WAL (FULL when durable is true), foreign_keys=ON
- * and the busy timeout, and applies pending migrations. Fails if the
- * file's user_version is newer than the last migration (downgrade).
- * Returns 0, or -1 with error_r ("PATH: reason"). */
+/* Opens (creating if needed, mode 0600) path with SQLITE_OPEN_NOMUTEX,
+ * sets journal_mode=WAL, synchronous=NORMAL in WAL (FULL when durable
+ * is true), foreign_keys=ON and the busy timeout, and applies pending
+ * migrations: all of them, and the PRAGMA user_version bump, in one
+ * BEGIN IMMEDIATE transaction, so a failing migration leaves the file
+ * as it was. Migration SQL must not contain BEGIN/COMMIT, and cannot
+ * switch foreign_keys (a no-op inside a transaction). Versions must
+ * strictly increase (checked with ASSERT). Fails if the file's
+ * user_version is newer than the last migration (downgrade). Returns
+ * 0, or -1 with error_r ("PATH: reason"). */
 int database_open(const char *path, const struct database_migration *migrations,
     size_t migration_count, bool durable, struct database **database_r,
     const char **error_r);
@@ -37,8 +42,12 @@ void database_close(struct database **database_p);
 sqlite3 *database_handle(struct database *database);
 
 /* Returns a cached statement for sql, already reset and with bindings
- * cleared, or NULL with error_r. The caller steps it and must not
- * finalize it. */
+ * cleared, or NULL with error_r. The cache is keyed by the pointer, so
+ * sql must outlive the connection (a string literal). The caller steps
+ * it and must not finalize it. A statement left after SQLITE_ROW keeps
+ * its read transaction open until the next database_statement() for the
+ * same sql, so callers sqlite3_reset() it when they stop early. Getting
+ * the same sql again resets it: do not nest uses of one statement. */
 sqlite3_stmt *database_statement(struct database *database, const char *sql,
     const char **error_r);
 
@@ -46,7 +55,9 @@ sqlite3_stmt *database_statement(struct database *database, const char *sql,
 int database_exec(struct database *database, const char *sql,
     const char **error_r);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. rollback never fails visibly. */
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. When commit fails the
+ * transaction may still be open: call rollback. rollback never fails
+ * visibly and is a no-op outside a transaction. */
 int database_begin(struct database *database, const char **error_r);
 int database_commit(struct database *database, const char **error_r);
 void database_rollback(struct database *database);

@@ -9,7 +9,9 @@ lib_libsluice_lib_a_SOURCES = \
 	lib/log.c lib/log.h \
 	lib/error.c lib/error.h \
 	lib/settings.c lib/settings.h \
-	lib/smtp_data_reader.c lib/smtp_data_reader.h
+	lib/smtp_data_reader.c lib/smtp_data_reader.h \
+	lib/durable_file.c lib/durable_file.h \
+	lib/database.c lib/database.h
 
 check_PROGRAMS += \
 	tests/unit/test_alloc \
@@ -18,4 +20,6 @@ check_PROGRAMS += \
 	tests/unit/test_string_view \
 	tests/unit/test_log \
 	tests/unit/test_settings \
-	tests/unit/test_smtp_data_reader
+	tests/unit/test_smtp_data_reader \
+	tests/unit/test_durable_file \
+	tests/unit/test_database

@@ -1,0 +1,486 @@
+/* durable_file.c: crash-safe file creation (tmp, fsync, rename or link,
+ * directory fsync), whole-file reads, mkdir -p and unlink with syncs.
+ *
+ * DESIGN: every step that makes a name visible is followed by an fsync
+ * of the directory holding that name, because on Linux filesystems a
+ * rename or link is only durable once its directory is synced. Data is
+ * synced before the name appears, so a crash leaves either no final
+ * file or a complete one. close() is checked: on NFS and some FUSE
+ * filesystems it is where a deferred write error shows up. */
+#include "lib/durable_file.h"
+#include "lib/alloc.h"
+#include "lib/error.h"
+#include "lib/log.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* iovecs handed to one writev(2) call; well below IOV_MAX (1024). */
+#define DURABLE_FILE_IOV_BATCH 256
+
+/* The first chunk read_whole allocates when fstat reports size 0
+ * (files in /proc and pipes-like objects lie about their size). */
+#define DURABLE_FILE_READ_CHUNK 4096
+
+struct durable_file {
+	int fd;
+	char *tmp_path;
+	uint64_t size;
+};
+
+/* Writes the parent directory of path into dst: "a/b" -> "a", "b" ->
+ * ".", "/b" -> "/". Trailing slashes on path are ignored. */
+static int
+durable_parent(const char *path, char *dst, size_t size, const char **error_r)
+{
+	size_t length = strlen(path), end;
+
+	while (length > 1 && path[length - 1] == '/')
+		length--;
+	end = length;
+	while (end > 0 && path[end - 1] != '/')
+		end--;
+	if (end == 0) {
+		snprintf(dst, size, ".");
+		return 0;
+	}
+	/* end is just past the last separator; drop it and any run of
+	 * separators before it, but keep a lone leading "/". */
+	while (end > 1 && path[end - 1] == '/')
+		end--;
+	if (end >= size) {
+		errno = ENAMETOOLONG;
+		*error_r = error_set_errno("%s", path);
+		return -1;
+	}
+	memcpy(dst, path, end);
+	dst[end] = '\0';
+	return 0;
+}
+
+int
+durable_directory_sync(const char *path, const char **error_r)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		*error_r = error_set_errno("open directory %s", path);
+		return -1;
+	}
+	do
+		ret = fsync(fd);
+	while (ret < 0 && errno == EINTR);
+	/* Some filesystems cannot sync a directory and say EINVAL; there is
+	 * nothing better to do on them. */
+	if (ret < 0 && errno != EINVAL) {
+		*error_r = error_set_errno("fsync directory %s", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Syncs the directory that holds path. */
+static int
+durable_sync_parent(const char *path, const char **error_r)
+{
+	char parent[PATH_MAX];
+
+	if (durable_parent(path, parent, sizeof(parent), error_r) < 0)
+		return -1;
+	return durable_directory_sync(parent, error_r);
+}
+
+int
+durable_file_create(const char *tmp_path, struct durable_file **file_r,
+    const char **error_r)
+{
+	struct durable_file *file;
+	int fd;
+
+	do
+		fd = open(tmp_path,
+		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		*error_r = error_set_errno("create %s", tmp_path);
+		return -1;
+	}
+	file = alloc_new(struct durable_file);
+	file->fd = fd;
+	file->tmp_path = alloc_strdup(tmp_path);
+	*file_r = file;
+	return 0;
+}
+
+int
+durable_file_write(struct durable_file *file, const void *data,
+    size_t length, const char **error_r)
+{
+	struct iovec iov;
+
+	iov.iov_base = (void *)(uintptr_t)data;
+	iov.iov_len = length;
+	return durable_file_writev(file, &iov, 1, error_r);
+}
+
+int
+durable_file_writev(struct durable_file *file, const struct iovec *iov,
+    size_t count, const char **error_r)
+{
+	struct iovec batch[DURABLE_FILE_IOV_BATCH];
+	size_t index = 0, offset = 0, scan, scan_offset, remaining;
+	ssize_t written;
+	int used;
+
+	ASSERT(file->fd >= 0);
+	for (;;) {
+		/* Gather the next batch, starting offset bytes into
+		 * iov[index] (where a short write stopped). */
+		used = 0;
+		scan_offset = offset;
+		for (scan = index; scan < count &&
+		    used < DURABLE_FILE_IOV_BATCH; scan++) {
+			if (iov[scan].iov_len > scan_offset) {
+				batch[used].iov_base =
+				    (char *)iov[scan].iov_base + scan_offset;
+				batch[used].iov_len =
+				    iov[scan].iov_len - scan_offset;
+				used++;
+			}
+			scan_offset = 0;
+		}
+		if (used == 0)
+			return 0;
+
+		written = writev(file->fd, batch, used);
+		if (written < 0 && errno == EINTR)
+			continue;
+		if (written <= 0) {
+			if (written == 0)
+				errno = EIO;
+			*error_r = error_set_errno("write %s", file->tmp_path);
+			return -1;
+		}
+		file->size += (uint64_t)written;
+
+		/* Advance (index, offset) past what was written. */
+		while (written > 0) {
+			remaining = iov[index].iov_len - offset;
+			if ((size_t)written >= remaining) {
+				written -= (ssize_t)remaining;
+				index++;
+				offset = 0;
+			} else {
+				offset += (size_t)written;
+				written = 0;
+			}
+		}
+	}
+}
+
+uint64_t
+durable_file_size(const struct durable_file *file)
+{
+	return file->size;
+}
+
+static void
+durable_file_free(struct durable_file **file_p)
+{
+	struct durable_file *file = *file_p;
+
+	if (file == NULL)
+		return;
+	if (file->fd >= 0)
+		close(file->fd);
+	free(file->tmp_path);
+	free(file);
+	*file_p = NULL;
+}
+
+/* fsync and close: the data is on disk when this returns 0. */
+static int
+durable_file_finish(struct durable_file *file, const char **error_r)
+{
+	int ret, fd = file->fd;
+
+	do
+		ret = fsync(fd);
+	while (ret < 0 && errno == EINTR);
+	if (ret < 0) {
+		*error_r = error_set_errno("fsync %s", file->tmp_path);
+		return -1;
+	}
+	/* After close() the descriptor is gone even on EINTR (Linux), so
+	 * never retry it; its error still counts. */
+	file->fd = -1;
+	if (close(fd) < 0) {
+		*error_r = error_set_errno("close %s", file->tmp_path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Syncs the directories of final_path and, when different, tmp_path. */
+static int
+durable_sync_both(const char *tmp_path, const char *final_path,
+    const char **error_r)
+{
+	char tmp_parent[PATH_MAX], final_parent[PATH_MAX];
+
+	if (durable_parent(final_path, final_parent, sizeof(final_parent),
+	    error_r) < 0 ||
+	    durable_parent(tmp_path, tmp_parent, sizeof(tmp_parent),
+	    error_r) < 0)
+		return -1;
+	if (durable_directory_sync(final_parent, error_r) < 0)
+		return -1;
+	if (strcmp(tmp_parent, final_parent) != 0 &&
+	    durable_directory_sync(tmp_parent, error_r) < 0)
+		return -1;
+	return 0;
+}
+
+int
+durable_file_commit(struct durable_file **file_p, const char *final_path,
+    const char **error_r)
+{
+	struct durable_file *file = *file_p;
+	int ret;
+
+	if (durable_file_finish(file, error_r) < 0) {
+		durable_file_abort(file_p);
+		return -1;
+	}
+	if (rename(file->tmp_path, final_path) < 0) {
+		*error_r = error_set_errno("rename %s to %s", file->tmp_path,
+		    final_path);
+		durable_file_abort(file_p);
+		return -1;
+	}
+	ret = durable_sync_both(file->tmp_path, final_path, error_r);
+	durable_file_free(file_p);
+	return ret;
+}
+
+int
+durable_file_commit_exclusive(struct durable_file **file_p,
+    const char *final_path, const char **error_r)
+{
+	struct durable_file *file = *file_p;
+	const char *ignored;
+	int ret;
+
+	if (durable_file_finish(file, error_r) < 0) {
+		durable_file_abort(file_p);
+		return -1;
+	}
+	if (link(file->tmp_path, final_path) < 0) {
+		if (errno != EEXIST) {
+			*error_r = error_set_errno("link %s to %s",
+			    file->tmp_path, final_path);
+			durable_file_abort(file_p);
+			return -1;
+		}
+		/* Someone (an earlier attempt, usually) got there first.
+		 * Sync its directory anyway: that attempt may have failed
+		 * before its own sync. */
+		durable_file_abort(file_p);
+		if (durable_sync_parent(final_path, error_r) < 0)
+			return -1;
+		return 0;
+	}
+	/* The final name is in place; a leftover tmp link is only
+	 * clutter, so failing to remove it is not a failed commit. */
+	if (unlink(file->tmp_path) < 0) {
+		ignored = error_set_errno("unlink %s", file->tmp_path);
+		log_warn("event=durable_file_unlink_failed error=\"%s\"",
+		    ignored);
+	}
+	ret = durable_sync_both(file->tmp_path, final_path, error_r);
+	durable_file_free(file_p);
+	return ret < 0 ? -1 : 1;
+}
+
+void
+durable_file_abort(struct durable_file **file_p)
+{
+	struct durable_file *file = *file_p;
+
+	if (file == NULL)
+		return;
+	if (file->fd >= 0) {
+		close(file->fd);
+		file->fd = -1;
+	}
+	/* ENOENT here is normal after a failed rename or link. */
+	(void)unlink(file->tmp_path);
+	durable_file_free(file_p);
+}
+
+int
+durable_file_write_whole(const char *tmp_path, const char *final_path,
+    const void *data, size_t length, const char **error_r)
+{
+	struct durable_file *file;
+
+	if (durable_file_create(tmp_path, &file, error_r) < 0)
+		return -1;
+	if (durable_file_write(file, data, length, error_r) < 0) {
+		durable_file_abort(&file);
+		return -1;
+	}
+	return durable_file_commit(&file, final_path, error_r);
+}
+
+int
+durable_file_read_whole(const char *path, size_t max_size,
+    unsigned char **data_r, size_t *length_r, const char **error_r)
+{
+	struct stat st;
+	unsigned char *data;
+	size_t capacity, length = 0;
+	ssize_t n;
+	int fd;
+
+	ASSERT(max_size < SIZE_MAX / 2);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*error_r = error_set_errno("open %s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		*error_r = error_set_errno("fstat %s", path);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*error_r = error_set("%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if ((uint64_t)st.st_size > max_size) {
+		*error_r = error_set("%s: too large (%lld bytes, limit %zu)",
+		    path, (long long)st.st_size, max_size);
+		close(fd);
+		return -1;
+	}
+	/* One spare byte lets a read past max_size prove the file grew. */
+	capacity = st.st_size > 0 ? (size_t)st.st_size + 1 :
+	    MIN(max_size, DURABLE_FILE_READ_CHUNK) + 1;
+	data = alloc_zero(capacity + 1);
+	for (;;) {
+		if (length == capacity) {
+			if (capacity > max_size)
+				break;
+			capacity = MIN(max_size + 1, capacity * 2);
+			data = alloc_resize(data, capacity + 1, 1);
+		}
+		n = read(fd, data + length, capacity - length);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*error_r = error_set_errno("read %s", path);
+			free(data);
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		length += (size_t)n;
+	}
+	close(fd);
+	if (length > max_size) {
+		*error_r = error_set("%s: too large (over limit %zu)", path,
+		    max_size);
+		free(data);
+		return -1;
+	}
+	data[length] = '\0';
+	*data_r = data;
+	*length_r = length;
+	return 0;
+}
+
+/* mkdir one component; 1 created, 0 already a directory, -1 error. */
+static int
+durable_mkdir_one(const char *path, mode_t mode, const char **error_r)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) == 0)
+		return 1;
+	if (errno != EEXIST) {
+		*error_r = error_set_errno("mkdir %s", path);
+		return -1;
+	}
+	if (stat(path, &st) < 0) {
+		*error_r = error_set_errno("stat %s", path);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		*error_r = error_set_errno("mkdir %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+durable_mkdir_all(const char *path, mode_t mode, const char **error_r)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	size_t length = strlen(path), i;
+	int ret;
+
+	if (length == 0) {
+		*error_r = error_set("mkdir: empty path");
+		return -1;
+	}
+	if (length >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		*error_r = error_set_errno("mkdir %.64s...", path);
+		return -1;
+	}
+	/* The common case: everything exists already. */
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		errno = ENOTDIR;
+		*error_r = error_set_errno("mkdir %s", path);
+		return -1;
+	}
+	memcpy(buf, path, length + 1);
+	for (i = 1; i <= length; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		if (buf[i - 1] == '/')
+			continue; /* a run of slashes */
+		buf[i] = '\0';
+		ret = durable_mkdir_one(buf, mode, error_r);
+		if (ret > 0 && durable_sync_parent(buf, error_r) < 0)
+			ret = -1;
+		if (ret < 0)
+			return -1;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+int
+durable_unlink(const char *path, const char **error_r)
+{
+	if (unlink(path) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		*error_r = error_set_errno("unlink %s", path);
+		return -1;
+	}
+	return durable_sync_parent(path, error_r);
+}
