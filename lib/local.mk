@@ -7,11 +7,17 @@ lib_libsluice_lib_a_SOURCES = \
 	lib/buffer.c lib/buffer.h \
 	lib/string_view.c lib/string_view.h \
 	lib/log.c lib/log.h \
-	lib/error.c lib/error.h
+	lib/error.c lib/error.h \
+	lib/line_reader.c lib/line_reader.h \
+	lib/smtp_command_parser.c lib/smtp_command_parser.h \
+	lib/smtp_reply.c lib/smtp_reply.h
 
 check_PROGRAMS += \
 	tests/unit/test_alloc \
 	tests/unit/test_arena \
 	tests/unit/test_buffer \
 	tests/unit/test_string_view \
-	tests/unit/test_log
+	tests/unit/test_log \
+	tests/unit/test_line_reader \
+	tests/unit/test_smtp_command_parser \
+	tests/unit/test_smtp_reply
