@@ -11,7 +11,10 @@ lib_libsluice_lib_a_SOURCES = \
 	lib/settings.c lib/settings.h \
 	lib/smtp_data_reader.c lib/smtp_data_reader.h \
 	lib/durable_file.c lib/durable_file.h \
-	lib/database.c lib/database.h
+	lib/database.c lib/database.h \
+	lib/line_reader.c lib/line_reader.h \
+	lib/smtp_command_parser.c lib/smtp_command_parser.h \
+	lib/smtp_reply.c lib/smtp_reply.h
 
 check_PROGRAMS += \
 	tests/unit/test_alloc \
@@ -22,4 +25,7 @@ check_PROGRAMS += \
 	tests/unit/test_settings \
 	tests/unit/test_smtp_data_reader \
 	tests/unit/test_durable_file \
-	tests/unit/test_database
+	tests/unit/test_database \
+	tests/unit/test_line_reader \
+	tests/unit/test_smtp_command_parser \
+	tests/unit/test_smtp_reply
