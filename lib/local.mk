@@ -14,7 +14,11 @@ lib_libsluice_lib_a_SOURCES = \
 	lib/database.c lib/database.h \
 	lib/line_reader.c lib/line_reader.h \
 	lib/smtp_command_parser.c lib/smtp_command_parser.h \
-	lib/smtp_reply.c lib/smtp_reply.h
+	lib/smtp_reply.c lib/smtp_reply.h \
+	lib/loop.c lib/loop.h \
+	lib/connection.c lib/connection.h \
+	lib/tls_context.c lib/tls_context.h \
+	lib/worker_pool.c lib/worker_pool.h
 
 check_PROGRAMS += \
 	tests/unit/test_alloc \
@@ -28,4 +32,8 @@ check_PROGRAMS += \
 	tests/unit/test_database \
 	tests/unit/test_line_reader \
 	tests/unit/test_smtp_command_parser \
-	tests/unit/test_smtp_reply
+	tests/unit/test_smtp_reply \
+	tests/unit/test_loop \
+	tests/unit/test_connection \
+	tests/unit/test_tls_context \
+	tests/unit/test_worker_pool

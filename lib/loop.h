@@ -18,21 +18,35 @@ struct loop_signal;
 struct loop_listener;
 struct loop_waker;
 
-/* Creates the loop (and enables libevent's pthread locking). */
+/* Creates the loop. The first call also enables libevent's pthread
+ * locking and routes libevent's messages to log.h; every call sets
+ * SIGPIPE to SIG_IGN so writes to a closed peer fail with EPIPE instead
+ * of killing the process. Never fails (aborts on out-of-memory). */
 struct loop *loop_new(void);
+/* Frees the loop; free every object hung on it first. Cleanups that
+ * libevent still has queued for already freed connections run first. */
 void loop_free(struct loop **loop_p);
 
-/* Runs until loop_stop() or until nothing is left to wait for.
- * Returns 0, or -1 on an internal libevent failure. */
+/* Runs until loop_stop() or until nothing is left to wait for (a waker,
+ * a signal or an active listener always counts as something to wait
+ * for). Returns 0, or -1 on an internal libevent failure. */
 int loop_run(struct loop *loop);
 
 /* Makes loop_run() return after the current callback. */
 void loop_stop(struct loop *loop);
 
-/* Monotonic milliseconds, cached per loop iteration. */
+/* Milliseconds on CLOCK_MONOTONIC (read on each call; the vDSO makes
+ * that cheap, and libevent's cached time is wall-clock time). */
 uint64_t loop_now_msec(struct loop *loop);
 
-/* One-shot timer; restart it from its own callback to repeat. */
+/* The libevent base underneath, for lib/connection.c only (the one other
+ * file allowed to include <event2/...>). */
+struct event_base;
+struct event_base *loop_event_base(struct loop *loop);
+
+/* One-shot timer; restart it from its own callback to repeat. Starting a
+ * pending timer moves its deadline. A timer may be stopped or freed from
+ * its own callback. */
 struct loop_timer *loop_timer_new(struct loop *loop,
     void (*callback)(void *context), void *context);
 void loop_timer_start(struct loop_timer *timer, uint64_t delay_msec);
@@ -47,7 +61,9 @@ void loop_signal_free(struct loop_signal **signal_p);
 
 /* Accepts connections on an already bound, listening, non-blocking fd.
  * callback owns the accepted fd (non-blocking, close-on-exec). The
- * listener closes listen_fd when freed. */
+ * listener closes listen_fd when freed. When accept() fails for lack of
+ * descriptors or memory the listener logs a warning and stops accepting
+ * for a second rather than spin. */
 struct loop_listener *loop_listener_new(struct loop *loop, int listen_fd,
     void (*callback)(int fd, const struct sockaddr *address,
 	socklen_t address_length, void *context),

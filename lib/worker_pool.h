@@ -19,10 +19,14 @@
 
 struct worker_pool;
 
-/* Starts threads workers (0 means one per online CPU). */
+/* Starts threads workers (0 means one per online CPU; at most 256).
+ * Workers run with all signals blocked. The pool keeps a loop_waker on
+ * loop, so loop_run() does not return for lack of events while the pool
+ * exists. Aborts if a thread cannot be created. */
 struct worker_pool *worker_pool_new(struct loop *loop, unsigned threads);
 
-/* Queues a job. done may be NULL. Never fails. */
+/* Queues a job. done may be NULL; done() may submit further jobs.
+ * Never fails. */
 void worker_pool_submit(struct worker_pool *pool, void (*work)(void *context),
     void (*done)(void *context), void *context);
 
@@ -34,7 +38,8 @@ size_t worker_pool_pending(const struct worker_pool *pool);
 unsigned worker_pool_threads(const struct worker_pool *pool);
 
 /* Runs every queued job to completion, including done() callbacks on the
- * calling (loop) thread, then joins the threads and frees the pool. */
+ * calling (loop) thread, without needing loop_run(); then joins the
+ * threads and frees the pool. Must not be called from a done(). */
 void worker_pool_free(struct worker_pool **pool_p);
 
 #endif
