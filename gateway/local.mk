@@ -1,3 +1,22 @@
 # gateway/local.mk: sluiced, the daemon.
 noinst_LIBRARIES += gateway/libsluice_gateway.a
-gateway_libsluice_gateway_a_SOURCES =
+gateway_libsluice_gateway_a_SOURCES = \
+	gateway/server.h \
+	gateway/server_config.c gateway/server_config.h \
+	gateway/state_dir.c gateway/state_dir.h \
+	gateway/listener.c gateway/listener.h \
+	gateway/spool.c gateway/spool.h \
+	gateway/queue.c gateway/queue.h \
+	gateway/smtp_transaction.c gateway/smtp_transaction.h \
+	gateway/smtp_session.c gateway/smtp_session.h \
+	gateway/smtp_session_private.h \
+	gateway/smtp_commands.c
+
+sbin_PROGRAMS += gateway/sluiced
+gateway_sluiced_SOURCES = gateway/main.c
+gateway_sluiced_LDADD = gateway/libsluice_gateway.a \
+	mailstore/libsluice_mailstore.a lib/libsluice_lib.a $(EXTERNAL_LIBS)
+
+check_PROGRAMS += tests/unit/test_server_config tests/unit/test_spool
+tests_unit_test_server_config_LDADD = gateway/libsluice_gateway.a $(LDADD)
+tests_unit_test_spool_LDADD = gateway/libsluice_gateway.a $(LDADD)

@@ -1,0 +1,45 @@
+/* cli.h: what the sluice subcommands share: the context built by
+ * cli/main.c and helpers for config, the users database and errors.
+ * Single-threaded; every helper prints its own one-line error. */
+#ifndef SLUICE_CLI_H
+#define SLUICE_CLI_H
+
+#include "lib/common.h"
+#include "gateway/server_config.h"
+
+struct user_accounts;
+
+struct cli_context {
+	const char *config_path;
+	struct server_config *config; /* loaded on first use */
+};
+
+/* Prints "sluice: MESSAGE" on stderr; returns 1 (the exit status). */
+int cli_error(const char *fmt, ...) ATTR_PRINTF(1, 2);
+
+/* Prints usage on stderr; returns 2. */
+int cli_usage(const char *usage);
+
+/* True if argv[1] asks for help (-h, --help, help). */
+bool cli_wants_help(int argc, char **argv);
+
+/* Loads the config (once). Returns NULL after printing the error. */
+struct server_config *cli_config(struct cli_context *context);
+
+/* Opens STATE_DIR/sluice.db, creating the state directory as needed and,
+ * as root, leaving it owned by the configured user. NULL on error. */
+struct user_accounts *cli_open_accounts(struct cli_context *context);
+
+/* After writing the database as root, hand new files to `user`. */
+void cli_fix_ownership(struct cli_context *context);
+
+/* Reads a password: prompts twice without echo on a terminal, else reads
+ * one line from stdin. Heap string, or NULL after printing an error. */
+char *cli_read_password(void);
+
+int sluice_config_main(struct cli_context *context, int argc, char **argv);
+int sluice_domain_main(struct cli_context *context, int argc, char **argv);
+int sluice_user_main(struct cli_context *context, int argc, char **argv);
+int sluice_init_main(struct cli_context *context, int argc, char **argv);
+
+#endif

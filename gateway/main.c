@@ -1,0 +1,370 @@
+/*
+ * NAME
+ *	sluiced - the sluice mail gateway daemon
+ *
+ * SYNOPSIS
+ *	sluiced [-f] [-t] [-c FILE]
+ *
+ * DESCRIPTION
+ *	sluiced accepts mail over SMTP for the domains in its users
+ *	database, writes each accepted message durably to its spool before
+ *	answering 250, and delivers it into the recipients' Maildirs.
+ *
+ *	-c FILE	configuration file (default $SLUICE_CONFIG, else
+ *		SYSCONFDIR/sluice/sluice.conf)
+ *	-f	stay in the foreground and log to stderr (default: detach
+ *		once listening, log to syslog with facility mail)
+ *	-t	check the configuration and exit
+ *
+ *	Started as root, sluiced binds its listeners, loads its TLS key,
+ *	writes its pid file, then switches to `user` before it opens any
+ *	store or accepts any connection.
+ *
+ * SIGNALS
+ *	TERM, INT	stop accepting; idle sessions get 421 4.3.2; sessions
+ *			in DATA finish their message (up to shutdown_timeout);
+ *			running deliveries finish; exit 0.
+ *	HUP		reload sluice.conf: limits, log level, TLS certificate.
+ *			Listener addresses need a restart (a warning says so).
+ *
+ * CONFIGURATION
+ *	All keys, defaults and bounds are in gateway/server_config.c;
+ *	`sluice config defaults` prints them with their help.
+ */
+#include "lib/alloc.h"
+#include "lib/durable_file.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "gateway/listener.h"
+#include "gateway/queue.h"
+#include "gateway/server.h"
+#include "gateway/smtp_session.h"
+#include "gateway/spool.h"
+#include "gateway/state_dir.h"
+#include "mailstore/user_accounts.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static struct server server;
+static struct loop_timer *shutdown_timer;
+static struct loop_signal *signal_term, *signal_int, *signal_hup;
+static int ready_fd = -1;
+
+static ATTR_NORETURN void
+usage(void)
+{
+	fprintf(stderr, "usage: sluiced [-f] [-t] [-c FILE]\n");
+	exit(2);
+}
+
+/* Detaches, keeping the parent until the child reports readiness, so a
+ * start-up failure still reaches the terminal and the exit code. */
+static void
+daemonize(void)
+{
+	int pipe_fds[2], devnull;
+	char status;
+	pid_t pid;
+
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+		log_fatal("pipe");
+	pid = fork();
+	if (pid < 0)
+		log_fatal("fork");
+	if (pid > 0) {
+		close(pipe_fds[1]);
+		if (read(pipe_fds[0], &status, 1) != 1)
+			exit(1); /* the child logged why */
+		exit(0);
+	}
+	close(pipe_fds[0]);
+	ready_fd = pipe_fds[1];
+	if (setsid() < 0)
+		log_fatal("setsid");
+	devnull = open("/dev/null", O_RDWR);
+	if (devnull >= 0) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		dup2(devnull, STDERR_FILENO);
+		if (devnull > STDERR_FILENO)
+			close(devnull);
+	}
+}
+
+static void
+report_ready(void)
+{
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "1", 1) != 1)
+			log_warn("event=ready_report_failed");
+		close(ready_fd);
+		ready_fd = -1;
+	}
+}
+
+static void
+check_not_running(const char *pid_file)
+{
+	char text[32];
+	ssize_t n;
+	long pid;
+	int fd;
+
+	fd = open(pid_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	text[n] = '\0';
+	pid = strtol(text, NULL, 10);
+	if (pid > 1 && pid != (long)getpid() && kill((pid_t)pid, 0) == 0)
+		log_fatalx("event=start_failed reason=already_running pid=%ld "
+		    "pid_file=%s", pid, pid_file);
+}
+
+static void
+write_pid_file(const char *pid_file, uid_t uid, gid_t gid)
+{
+	char text[32], *tmp = alloc_printf("%s.tmp", pid_file);
+	const char *error;
+	int length = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+
+	(void)unlink(tmp);
+	if (durable_file_write_whole(tmp, pid_file, text, (size_t)length,
+	    &error) < 0)
+		log_fatalx("event=start_failed pid_file=%s error=%s", pid_file,
+		    error);
+	if (uid != (uid_t)-1 && chown(pid_file, uid, gid) < 0)
+		log_fatal("chown %s", pid_file);
+	(void)chmod(pid_file, 0644);
+	free(tmp);
+}
+
+static void
+drop_privileges(uid_t uid, gid_t gid, const char *user)
+{
+	if (uid == (uid_t)-1)
+		return;
+	if (initgroups(user, gid) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0)
+		log_fatal("event=start_failed reason=drop_privileges user=%s",
+		    user);
+	if (setuid(0) == 0)
+		log_fatalx("event=start_failed reason=could_regain_root");
+	log_info("event=privileges_dropped user=%s uid=%ld", user, (long)uid);
+}
+
+void
+server_session_gone(struct server *s)
+{
+	if (s->stopping && s->sessions == NULL)
+		loop_stop(s->loop);
+}
+
+static void
+shutdown_deadline(void *context)
+{
+	(void)context;
+	log_warn("event=shutdown_deadline sessions_cut=yes");
+	smtp_session_abort_all(&server);
+	loop_stop(server.loop);
+}
+
+static void
+server_stop(int signo, void *context)
+{
+	(void)context;
+	if (server.stopping) {
+		log_info("event=stop_again signal=%d action=abort", signo);
+		shutdown_deadline(NULL);
+		return;
+	}
+	log_info("event=stopping signal=%d", signo);
+	server.stopping = true;
+	listener_stop_all(server.listeners);
+	queue_stop(server.queue);
+	smtp_session_shutdown_all(&server);
+	if (server.sessions == NULL) {
+		loop_stop(server.loop);
+		return;
+	}
+	loop_timer_start(shutdown_timer,
+	    (uint64_t)server.config->core->shutdown_timeout * 1000);
+}
+
+static struct tls_context *
+load_tls(const struct server_config *config)
+{
+	struct tls_context *tls;
+	const char *error;
+
+	if (config->tls->cert[0] == '\0')
+		return NULL;
+	tls = tls_context_new_server(config->tls->cert, config->tls->key,
+	    &error);
+	if (tls == NULL)
+		log_fatalx("event=start_failed error=%s", error);
+	return tls;
+}
+
+static void
+server_reload(int signo, void *context)
+{
+	struct server_config *config;
+	struct tls_context *tls = NULL;
+	const char *error;
+
+	(void)signo;
+	(void)context;
+	config = server_config_load(server.config->path, &error);
+	if (config == NULL) {
+		log_error("event=reload_failed error=%s", error);
+		return;
+	}
+	if (config->tls->cert[0] != '\0') {
+		tls = tls_context_new_server(config->tls->cert, config->tls->key,
+		    &error);
+		if (tls == NULL) {
+			log_error("event=reload_failed error=%s", error);
+			server_config_unref(&config);
+			return;
+		}
+	}
+	if (strcmp(config->smtp->listen, server.config->smtp->listen) != 0)
+		log_warn("event=reload_partial key=smtp.listen "
+		    "reason=restart_needed");
+	if (strcmp(config->core->state_dir, server.config->core->state_dir) != 0)
+		log_warn("event=reload_partial key=state_dir "
+		    "reason=restart_needed");
+	tls_context_unref(&server.tls);
+	server.tls = tls;
+	server_config_unref(&server.config);
+	server.config = config;
+	log_set_level((enum log_level)config->core->log_level);
+	listener_set_max_connections(server.listeners, "smtp",
+	    (unsigned)config->smtp->max_connections);
+	log_info("event=reloaded config=%s", config->path);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config_path = server_config_default_path(), *error;
+	bool foreground = false, check_only = false;
+	struct server_config *config;
+	uid_t uid;
+	gid_t gid;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "c:fth")) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 't':
+			check_only = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_open("sluiced", LOG_TARGET_STDERR);
+	config = server_config_load(config_path, &error);
+	if (config == NULL)
+		log_fatalx("event=start_failed error=%s", error);
+	if (check_only) {
+		printf("%s: ok\n", config_path);
+		return 0;
+	}
+	log_set_level((enum log_level)config->core->log_level);
+	if (state_dir_owner(config, &uid, &gid, &error) < 0 ||
+	    state_dir_prepare(config, uid, gid, &error) < 0)
+		log_fatalx("event=start_failed error=%s", error);
+	check_not_running(config->pid_file);
+	if (!foreground) {
+		daemonize();
+		log_open("sluiced", LOG_TARGET_SYSLOG);
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	server.config = config;
+	server.loop = loop_new();
+	server.tls = load_tls(config);
+	if (config->smtp->listen[0] != '\0' &&
+	    listener_open(server.loop, config->smtp->listen, "smtp",
+	    (unsigned)config->smtp->max_connections, uid, gid,
+	    smtp_session_accept, &server, &server.listeners, &error) < 0)
+		log_fatalx("event=start_failed error=smtp.listen %s", error);
+	if (server.listeners == NULL)
+		log_warn("event=no_listeners hint=set smtp.listen");
+	write_pid_file(config->pid_file, uid, gid);
+	drop_privileges(uid, gid, config->core->user);
+
+	/* From here on we never run as root. */
+	{
+		char *accounts_path = state_dir_accounts_path(config);
+		if (user_accounts_open(accounts_path, &server.accounts,
+		    &error) < 0)
+			log_fatalx("event=start_failed error=%s", error);
+		free(accounts_path);
+	}
+	if (spool_open(config->core->state_dir, &server.spool, &error) < 0)
+		log_fatalx("event=start_failed error=%s", error);
+	server.mail_root = server_config_state_path(config, "mail");
+	server.workers = worker_pool_new(server.loop,
+	    (unsigned)config->core->workers);
+	server.io_workers = worker_pool_new(server.loop,
+	    (unsigned)config->core->io_workers);
+	server.queue = queue_new(&server);
+	if (queue_recover(server.queue, &error) < 0)
+		log_fatalx("event=start_failed error=%s", error);
+
+	shutdown_timer = loop_timer_new(server.loop, shutdown_deadline, NULL);
+	signal_term = loop_signal_new(server.loop, SIGTERM, server_stop, NULL);
+	signal_int = loop_signal_new(server.loop, SIGINT, server_stop, NULL);
+	signal_hup = loop_signal_new(server.loop, SIGHUP, server_reload, NULL);
+
+	log_info("event=started version=%s hostname=%s state_dir=%s "
+	    "workers=%u io_workers=%u", PACKAGE_VERSION,
+	    server.config->hostname, server.config->core->state_dir,
+	    worker_pool_threads(server.workers),
+	    worker_pool_threads(server.io_workers));
+	report_ready();
+	if (loop_run(server.loop) < 0)
+		log_error("event=loop_failed");
+
+	/* Finish what is in flight: scans, then disk jobs (spool writes
+	 * answer their sessions, deliveries complete). */
+	smtp_session_abort_all(&server);
+	worker_pool_free(&server.workers);
+	worker_pool_free(&server.io_workers);
+	queue_free(&server.queue);
+	listener_free_all(&server.listeners);
+	loop_timer_free(&shutdown_timer);
+	loop_signal_free(&signal_term);
+	loop_signal_free(&signal_int);
+	loop_signal_free(&signal_hup);
+	user_accounts_close(&server.accounts);
+	spool_close(&server.spool);
+	tls_context_unref(&server.tls);
+	if (unlink(server.config->pid_file) < 0 && errno != ENOENT)
+		log_warn("event=pid_file_remove_failed error=%s",
+		    strerror(errno));
+	free(server.mail_root);
+	log_info("event=stopped");
+	server_config_unref(&server.config);
+	loop_free(&server.loop);
+	return 0;
+}

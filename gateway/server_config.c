@@ -1,0 +1,212 @@
+/* server_config.c: sluiced's settings tables, loading and cross-checks.
+ *
+ * CONFIGURATION: every key is documented in the tables below; `sluice
+ * config check --help-keys` prints them with defaults. */
+#include "gateway/server_config.h"
+#include "lib/alloc.h"
+#include "lib/error.h"
+
+#include <unistd.h>
+
+static const char *const log_level_choices[] = { "debug", "info", "warn",
+	"error", NULL };
+static const char *const bare_newline_choices[] = { "reject", "accept",
+	NULL };
+
+#define CORE(field) offsetof(struct core_settings, field)
+static const struct setting core_table[] = {
+	{ "hostname", SETTING_STRING, CORE(hostname), 0, 0, "",
+	    "Name in the SMTP banner and Received headers; empty means the system host name", NULL },
+	{ "state_dir", SETTING_STRING, CORE(state_dir), 0, 0,
+	    SLUICE_LOCALSTATEDIR "/lib/sluice",
+	    "Directory holding the spool, databases and mailboxes", NULL },
+	{ "user", SETTING_STRING, CORE(user), 0, 0, "sluice",
+	    "Unprivileged user sluiced switches to after binding its ports when started as root", NULL },
+	{ "pid_file", SETTING_STRING, CORE(pid_file), 0, 0, "",
+	    "PID file; empty means STATE_DIR/sluiced.pid", NULL },
+	{ "log_level", SETTING_ENUM, CORE(log_level), 0, 0, "info",
+	    "Least severe log level written", log_level_choices },
+	{ "workers", SETTING_INT, CORE(workers), 0, 256, "0",
+	    "Worker threads for scanning and other CPU work; 0 means one per core", NULL },
+	{ "io_workers", SETTING_INT, CORE(io_workers), 1, 256, "16",
+	    "Threads for blocking disk work (fsync); more overlap more disk flushes", NULL },
+	{ "shutdown_timeout", SETTING_DURATION, CORE(shutdown_timeout), 1,
+	    3600, "30s",
+	    "How long a stop waits for sessions in DATA before cutting them off", NULL },
+};
+static const struct settings_section core_section = {
+	"core", core_table, ARRAY_LENGTH(core_table),
+	sizeof(struct core_settings),
+};
+
+#define SMTP(field) offsetof(struct smtp_settings, field)
+static const struct setting smtp_table[] = {
+	{ "smtp.listen", SETTING_STRING, SMTP(listen), 0, 0, "",
+	    "Inbound SMTP (MX) addresses: HOST:PORT, [IPv6]:PORT, comma-separated; empty disables", NULL },
+	{ "smtp.max_message_size", SETTING_SIZE, SMTP(max_message_size), 1024,
+	    (int64_t)1 << 32, "25M",
+	    "Largest message accepted, as advertised in SIZE", NULL },
+	{ "smtp.max_connections", SETTING_INT, SMTP(max_connections), 1,
+	    100000, "200", "Simultaneous SMTP connections per listener", NULL },
+	{ "smtp.max_recipients", SETTING_INT, SMTP(max_recipients), 1, 100000,
+	    "100", "Recipients per message; more get 452 4.5.3", NULL },
+	{ "smtp.max_errors", SETTING_INT, SMTP(max_errors), 1, 1000, "10",
+	    "Client errors before the session is ended with 421", NULL },
+	{ "smtp.line_limit", SETTING_INT, SMTP(line_limit), 512, 65536, "2048",
+	    "Longest command line in octets, CRLF included; longer ones get 500 5.5.2", NULL },
+	{ "smtp.timeout", SETTING_DURATION, SMTP(timeout), 1, 86400, "300s",
+	    "Idle time allowed while waiting for the client", NULL },
+	{ "smtp.bare_newline", SETTING_ENUM, SMTP(bare_newline), 0, 0,
+	    "reject",
+	    "A bare LF or CR in DATA: reject the message with 550 5.5.2, or accept it", bare_newline_choices },
+	{ "smtp.banner", SETTING_STRING, SMTP(banner), 0, 0, "ESMTP",
+	    "Text after the host name in the 220 greeting", NULL },
+};
+static const struct settings_section smtp_section = {
+	"smtp", smtp_table, ARRAY_LENGTH(smtp_table),
+	sizeof(struct smtp_settings),
+};
+
+#define TLS(field) offsetof(struct tls_settings, field)
+static const struct setting tls_table[] = {
+	{ "tls.cert", SETTING_STRING, TLS(cert), 0, 0, "",
+	    "PEM certificate chain for STARTTLS and implicit TLS; empty disables TLS", NULL },
+	{ "tls.key", SETTING_STRING, TLS(key), 0, 0, "",
+	    "PEM private key matching tls.cert", NULL },
+};
+static const struct settings_section tls_section = {
+	"tls", tls_table, ARRAY_LENGTH(tls_table), sizeof(struct tls_settings),
+};
+
+#define QUEUE(field) offsetof(struct queue_settings, field)
+static const struct setting queue_table[] = {
+	{ "queue.retry_min", SETTING_DURATION, QUEUE(retry_min), 1, 86400,
+	    "60s", "First retry delay after a temporary delivery failure", NULL },
+	{ "queue.retry_max", SETTING_DURATION, QUEUE(retry_max), 1, 86400,
+	    "1h", "Longest delay between retries (the delay doubles up to this)", NULL },
+	{ "queue.max_deliveries", SETTING_INT, QUEUE(max_deliveries), 1, 10000,
+	    "32", "Messages being delivered at the same time", NULL },
+};
+static const struct settings_section queue_section = {
+	"queue", queue_table, ARRAY_LENGTH(queue_table),
+	sizeof(struct queue_settings),
+};
+
+static const struct settings_section *const server_sections[] = {
+	&core_section, &smtp_section, &tls_section, &queue_section,
+};
+
+static struct server_config *
+server_config_new(void)
+{
+	struct server_config *config = alloc_new(struct server_config);
+
+	config->settings = settings_new(server_sections,
+	    ARRAY_LENGTH(server_sections));
+	config->core = settings_section_values(config->settings, &core_section);
+	config->smtp = settings_section_values(config->settings, &smtp_section);
+	config->tls = settings_section_values(config->settings, &tls_section);
+	config->queue = settings_section_values(config->settings,
+	    &queue_section);
+	config->refcount = 1;
+	return config;
+}
+
+static int
+server_config_finish(struct server_config *config, const char **error_r)
+{
+	char name[256];
+
+	if (config->core->hostname[0] != '\0') {
+		config->hostname = alloc_strdup(config->core->hostname);
+	} else {
+		if (gethostname(name, sizeof(name)) < 0)
+			snprintf(name, sizeof(name), "localhost");
+		name[sizeof(name) - 1] = '\0';
+		config->hostname = alloc_strdup(name);
+	}
+	config->pid_file = config->core->pid_file[0] != '\0' ?
+	    alloc_strdup(config->core->pid_file) :
+	    server_config_state_path(config, "sluiced.pid");
+	if (config->core->state_dir[0] != '/') {
+		*error_r = error_set("%s: state_dir must be an absolute path",
+		    config->path);
+		return -1;
+	}
+	if ((config->tls->cert[0] == '\0') != (config->tls->key[0] == '\0')) {
+		*error_r = error_set("%s: tls.cert and tls.key must be set together",
+		    config->path);
+		return -1;
+	}
+	if (config->queue->retry_min > config->queue->retry_max) {
+		*error_r = error_set("%s: queue.retry_min is larger than queue.retry_max",
+		    config->path);
+		return -1;
+	}
+	return 0;
+}
+
+struct server_config *
+server_config_load(const char *path, const char **error_r)
+{
+	struct server_config *config = server_config_new();
+
+	config->path = alloc_strdup(path);
+	if (settings_load_file(config->settings, path, error_r) < 0 ||
+	    server_config_finish(config, error_r) < 0) {
+		server_config_unref(&config);
+		return NULL;
+	}
+	return config;
+}
+
+struct server_config *
+server_config_defaults(void)
+{
+	struct server_config *config = server_config_new();
+	const char *error;
+
+	config->path = alloc_strdup("(defaults)");
+	if (server_config_finish(config, &error) < 0)
+		log_panic("default configuration invalid: %s", error);
+	return config;
+}
+
+void
+server_config_ref(struct server_config *config)
+{
+	__atomic_add_fetch(&config->refcount, 1, __ATOMIC_RELAXED);
+}
+
+void
+server_config_unref(struct server_config **config_p)
+{
+	struct server_config *config = *config_p;
+
+	if (config == NULL)
+		return;
+	*config_p = NULL;
+	if (__atomic_sub_fetch(&config->refcount, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	settings_free(&config->settings);
+	free(config->path);
+	free(config->hostname);
+	free(config->pid_file);
+	free(config);
+}
+
+char *
+server_config_state_path(const struct server_config *config,
+    const char *relative)
+{
+	return alloc_printf("%s/%s", config->core->state_dir, relative);
+}
+
+const char *
+server_config_default_path(void)
+{
+	const char *path = getenv("SLUICE_CONFIG");
+
+	return path != NULL && *path != '\0' ? path :
+	    SLUICE_SYSCONFDIR "/sluice/sluice.conf";
+}

@@ -1,0 +1,83 @@
+/* server_config.h: the settings tables of sluiced and their loading.
+ *
+ * One struct server_config is one loaded sluice.conf: the generic
+ * struct settings plus typed views of each section. It is immutable once
+ * loaded, refcounted, and read from any thread; SIGHUP loads a new one
+ * and swaps it (sessions keep the one they started with). The CLI loads
+ * the same tables, so `sluice config check` sees exactly what sluiced
+ * sees. */
+#ifndef SLUICE_SERVER_CONFIG_H
+#define SLUICE_SERVER_CONFIG_H
+
+#include "lib/common.h"
+#include "lib/settings.h"
+
+struct core_settings {
+	char *hostname;
+	char *state_dir;
+	char *user;
+	char *pid_file;
+	int log_level;
+	int64_t workers;
+	int64_t io_workers;
+	int64_t shutdown_timeout;
+};
+
+enum smtp_bare_newline {
+	SMTP_BARE_NEWLINE_REJECT,
+	SMTP_BARE_NEWLINE_ACCEPT,
+};
+
+struct smtp_settings {
+	char *listen;
+	uint64_t max_message_size;
+	int64_t max_connections;
+	int64_t max_recipients;
+	int64_t max_errors;
+	int64_t line_limit;
+	int64_t timeout;
+	int bare_newline;
+	char *banner;
+};
+
+struct tls_settings {
+	char *cert;
+	char *key;
+};
+
+struct queue_settings {
+	int64_t retry_min;
+	int64_t retry_max;
+	int64_t max_deliveries;
+};
+
+struct server_config {
+	struct settings *settings;
+	const struct core_settings *core;
+	const struct smtp_settings *smtp;
+	const struct tls_settings *tls;
+	const struct queue_settings *queue;
+	char *path;         /* the file it came from */
+	char *hostname;     /* core.hostname, or the system's name */
+	char *pid_file;     /* core.pid_file or STATE_DIR/sluiced.pid */
+	int refcount;
+};
+
+/* Loads and cross-checks path. Returns NULL with error_r (one line). */
+struct server_config *server_config_load(const char *path,
+    const char **error_r);
+
+/* Defaults only, for `sluice init` and documentation. */
+struct server_config *server_config_defaults(void);
+
+void server_config_ref(struct server_config *config);
+void server_config_unref(struct server_config **config_p);
+
+/* STATE_DIR/relative as a new heap string. */
+char *server_config_state_path(const struct server_config *config,
+    const char *relative);
+
+/* The default config file: $SLUICE_CONFIG or SYSCONFDIR/sluice/sluice.conf. */
+const char *server_config_default_path(void);
+
+#endif

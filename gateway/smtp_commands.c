@@ -1,0 +1,406 @@
+/* smtp_commands.c: the SMTP command table and its handlers.
+ *
+ * Each command is {verb, check, stage, proceed, flags}: check parses the
+ * arguments and answers syntax errors; stage (none yet: DNSBL, SPF and
+ * greylisting hang here later) runs asynchronous policy; proceed acts
+ * and replies. Reply texts and codes follow Postfix where a client or
+ * an admin might recognise them. */
+#include "gateway/smtp_session_private.h"
+#include "lib/alloc.h"
+#include "lib/log.h"
+#include "lib/smtp_command_parser.h"
+#include "mailstore/user_accounts.h"
+
+#include <strings.h>
+
+/* HELO and EHLO take one word: a domain or an address literal. It is
+ * kept as a printable copy for Received headers and logs. */
+static int
+smtp_commands_check_hello(struct smtp_session *session,
+    struct string_view arguments, const char *verb)
+{
+	char name[256];
+
+	arguments = string_view_trim(arguments);
+	if (arguments.length == 0 || memchr(arguments.data, ' ',
+	    arguments.length) != NULL) {
+		smtp_session_reply_error(session, 501, "5.5.4",
+		    "Syntax: %s hostname", verb);
+		return -1;
+	}
+	string_view_printable(arguments, name, sizeof(name));
+	free(session->pending_helo);
+	session->pending_helo = alloc_strdup(name);
+	return 0;
+}
+
+static void
+smtp_commands_accept_hello(struct smtp_session *session, bool esmtp)
+{
+	free(session->helo);
+	session->helo = session->pending_helo;
+	session->pending_helo = NULL;
+	session->esmtp = esmtp;
+	smtp_session_reset_transaction(session);
+	session->state = SMTP_STATE_READY;
+}
+
+static int
+smtp_commands_check_helo(struct smtp_session *session,
+    struct string_view arguments)
+{
+	return smtp_commands_check_hello(session, arguments, "HELO");
+}
+
+static void
+smtp_commands_proceed_helo(struct smtp_session *session)
+{
+	smtp_commands_accept_hello(session, false);
+	smtp_session_reply(session, 250, NULL, "%s",
+	    session->config->hostname);
+}
+
+static int
+smtp_commands_check_ehlo(struct smtp_session *session,
+    struct string_view arguments)
+{
+	return smtp_commands_check_hello(session, arguments, "EHLO");
+}
+
+static void
+smtp_commands_proceed_ehlo(struct smtp_session *session)
+{
+	const struct server_config *config = session->config;
+	char text[512];
+
+	smtp_commands_accept_hello(session, true);
+	snprintf(text, sizeof(text),
+	    "%s\nPIPELINING\nSIZE %llu\n%s8BITMIME\nENHANCEDSTATUSCODES\n"
+	    "SMTPUTF8",
+	    config->hostname,
+	    (unsigned long long)config->smtp->max_message_size,
+	    session->server->tls != NULL && !session->tls ? "STARTTLS\n" : "");
+	smtp_session_reply(session, 250, NULL, "%s", text);
+}
+
+static int
+smtp_commands_check_mail(struct smtp_session *session,
+    struct string_view arguments)
+{
+	struct smtp_parameter *parameters;
+	struct smtp_path path;
+	size_t count, i;
+	const char *error;
+	uint64_t size = 0;
+	bool eight_bit = false, utf8 = false;
+
+	if (session->state != SMTP_STATE_READY) {
+		smtp_session_reply_error(session, 503, "5.5.1",
+		    "Error: nested MAIL command");
+		return -1;
+	}
+	session->transaction = smtp_transaction_new();
+	if (smtp_command_parse_path(session->transaction->arena, arguments,
+	    "FROM", true, &path, &parameters, &count, &error) < 0) {
+		smtp_session_reset_transaction(session);
+		smtp_session_reply_error(session, 501, "5.1.7",
+		    "Bad sender address syntax (%s)", error);
+		return -1;
+	}
+	for (i = 0; i < count; i++) {
+		const struct smtp_parameter *p = &parameters[i];
+		if (strcmp(p->keyword, "SIZE") == 0 && session->esmtp) {
+			if (p->value == NULL ||
+			    smtp_parameter_parse_size(p->value, &size) < 0) {
+				smtp_session_reset_transaction(session);
+				smtp_session_reply_error(session, 501, "5.5.4",
+				    "Bad SIZE parameter");
+				return -1;
+			}
+		} else if (strcmp(p->keyword, "BODY") == 0 && session->esmtp &&
+		    p->value != NULL && (strcasecmp(p->value, "8BITMIME") == 0 ||
+		    strcasecmp(p->value, "7BIT") == 0)) {
+			eight_bit = strcasecmp(p->value, "8BITMIME") == 0;
+		} else if (strcmp(p->keyword, "SMTPUTF8") == 0 &&
+		    session->esmtp && p->value == NULL) {
+			utf8 = true;
+		} else {
+			smtp_session_reset_transaction(session);
+			smtp_session_reply_error(session, 555, "5.5.4",
+			    "Unsupported option: %s", p->keyword);
+			return -1;
+		}
+	}
+	if (path.is_utf8 && !utf8) {
+		smtp_session_reset_transaction(session);
+		smtp_session_reply_error(session, 553, "5.6.7",
+		    "Error: non-ASCII address requires SMTPUTF8");
+		return -1;
+	}
+	if (size > session->config->smtp->max_message_size) {
+		smtp_session_reset_transaction(session);
+		smtp_session_reply(session, 552, "5.3.4",
+		    "Message size exceeds fixed limit");
+		return -1;
+	}
+	session->transaction->mail_from = path.address;
+	session->transaction->declared_size = size;
+	session->transaction->body_8bitmime = eight_bit;
+	session->transaction->smtputf8 = utf8;
+	return 0;
+}
+
+static void
+smtp_commands_proceed_mail(struct smtp_session *session)
+{
+	spool_new_id(session->transaction->id);
+	session->state = SMTP_STATE_MAIL;
+	smtp_session_reply(session, 250, "2.1.0", "Ok");
+}
+
+static int
+smtp_commands_check_rcpt(struct smtp_session *session,
+    struct string_view arguments)
+{
+	struct smtp_transaction *transaction = session->transaction;
+	enum user_accounts_recipient kind;
+	struct smtp_parameter *parameters;
+	struct smtp_path path;
+	const char *error, *mailbox;
+	size_t count, i;
+
+	if (session->state != SMTP_STATE_MAIL &&
+	    session->state != SMTP_STATE_RCPT) {
+		smtp_session_reply_error(session, 503, "5.5.1",
+		    "Error: need MAIL command");
+		return -1;
+	}
+	if (smtp_command_parse_path(transaction->arena, arguments, "TO",
+	    transaction->smtputf8, &path, &parameters, &count, &error) < 0) {
+		smtp_session_reply_error(session, 501, "5.1.3",
+		    "Bad recipient address syntax (%s)", error);
+		return -1;
+	}
+	if (count > 0) {
+		smtp_session_reply_error(session, 555, "5.5.4",
+		    "Unsupported option: %s", parameters[0].keyword);
+		return -1;
+	}
+	if (transaction->recipient_count >=
+	    (size_t)session->config->smtp->max_recipients) {
+		smtp_session_reply(session, 452, "4.5.3",
+		    "Error: too many recipients");
+		return -1;
+	}
+	if (user_accounts_lookup_recipient(session->server->accounts,
+	    path.address, transaction->arena, &kind, &mailbox, &error) < 0) {
+		log_warn("session=%s event=recipient_lookup_failed error=%s",
+		    session->id, error);
+		smtp_session_reply(session, 451, "4.3.0",
+		    "<%s>: Temporary lookup failure", path.address);
+		return -1;
+	}
+	switch (kind) {
+	case USER_ACCOUNTS_NOT_LOCAL:
+		log_info("session=%s event=reject reason=relay client=%s "
+		    "rcpt=<%s>", session->id, session->client_address,
+		    path.address);
+		smtp_session_reply_error(session, 554, "5.7.1",
+		    "<%s>: Relay access denied", path.address);
+		return -1;
+	case USER_ACCOUNTS_UNKNOWN_USER:
+		log_info("session=%s event=reject reason=unknown_user rcpt=<%s>",
+		    session->id, path.address);
+		smtp_session_reply_error(session, 550, "5.1.1",
+		    "<%s>: Recipient address rejected: User unknown",
+		    path.address);
+		return -1;
+	case USER_ACCOUNTS_LOCAL_USER:
+		break;
+	}
+	session->pending_address = path.address;
+	session->pending_mailbox = mailbox;
+	/* The same mailbox twice gets one copy. */
+	for (i = 0; i < transaction->recipient_count; i++) {
+		if (strcmp(transaction->recipients[i].mailbox, mailbox) == 0) {
+			session->pending_mailbox = NULL;
+			break;
+		}
+	}
+	return 0;
+}
+
+static void
+smtp_commands_proceed_rcpt(struct smtp_session *session)
+{
+	if (session->pending_mailbox != NULL)
+		smtp_transaction_add_recipient(session->transaction,
+		    session->pending_address, session->pending_mailbox);
+	session->state = SMTP_STATE_RCPT;
+	smtp_session_reply(session, 250, "2.1.5", "Ok");
+}
+
+static int
+smtp_commands_check_data(struct smtp_session *session,
+    struct string_view arguments)
+{
+	if (arguments.length > 0) {
+		smtp_session_reply_error(session, 501, "5.5.4",
+		    "Syntax: DATA");
+		return -1;
+	}
+	if (session->state != SMTP_STATE_RCPT) {
+		smtp_session_reply_error(session, 503, "5.5.1",
+		    session->state == SMTP_STATE_MAIL ?
+		    "Error: need RCPT command" : "Error: need MAIL command");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+smtp_commands_proceed_data(struct smtp_session *session)
+{
+	smtp_session_begin_data(session);
+}
+
+static int
+smtp_commands_check_no_arguments(struct smtp_session *session,
+    struct string_view arguments, const char *verb)
+{
+	if (arguments.length > 0) {
+		smtp_session_reply_error(session, 501, "5.5.4", "Syntax: %s",
+		    verb);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+smtp_commands_check_rset(struct smtp_session *session,
+    struct string_view arguments)
+{
+	return smtp_commands_check_no_arguments(session, arguments, "RSET");
+}
+
+static void
+smtp_commands_proceed_rset(struct smtp_session *session)
+{
+	smtp_session_reset_transaction(session);
+	smtp_session_reply(session, 250, "2.0.0", "Ok");
+}
+
+static void
+smtp_commands_proceed_noop(struct smtp_session *session)
+{
+	smtp_session_reply(session, 250, "2.0.0", "Ok");
+}
+
+static int
+smtp_commands_check_quit(struct smtp_session *session,
+    struct string_view arguments)
+{
+	return smtp_commands_check_no_arguments(session, arguments, "QUIT");
+}
+
+static void
+smtp_commands_proceed_quit(struct smtp_session *session)
+{
+	smtp_session_reply(session, 221, "2.0.0", "Bye");
+	smtp_session_close(session);
+}
+
+static void
+smtp_commands_proceed_vrfy(struct smtp_session *session)
+{
+	/* RFC 5321 3.5.3: no address harvesting, but no refusal either. */
+	smtp_session_reply(session, 252, "2.0.0",
+	    "Cannot VRFY user, but will accept message and attempt delivery");
+}
+
+static void
+smtp_commands_proceed_expn(struct smtp_session *session)
+{
+	smtp_session_reply(session, 502, "5.5.1", "Error: EXPN not supported");
+}
+
+static void
+smtp_commands_proceed_help(struct smtp_session *session)
+{
+	smtp_session_reply(session, 214, "2.0.0",
+	    "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY STARTTLS");
+}
+
+static int
+smtp_commands_check_starttls(struct smtp_session *session,
+    struct string_view arguments)
+{
+	if (arguments.length > 0) {
+		smtp_session_reply_error(session, 501, "5.5.4",
+		    "Syntax: STARTTLS");
+		return -1;
+	}
+	if (session->tls) {
+		smtp_session_reply_error(session, 503, "5.5.1",
+		    "Error: TLS already active");
+		return -1;
+	}
+	if (session->server->tls == NULL) {
+		smtp_session_reply_error(session, 502, "5.5.1",
+		    "Error: command not implemented");
+		return -1;
+	}
+	if (session->state == SMTP_STATE_MAIL ||
+	    session->state == SMTP_STATE_RCPT) {
+		smtp_session_reply_error(session, 503, "5.5.1",
+		    "Error: STARTTLS in a mail transaction");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+smtp_commands_proceed_starttls(struct smtp_session *session)
+{
+	smtp_session_reply(session, 220, "2.0.0", "Ready to start TLS");
+	smtp_session_start_tls(session);
+}
+
+static const struct smtp_command_entry smtp_command_table[] = {
+	{ "EHLO", smtp_commands_check_ehlo, NULL, smtp_commands_proceed_ehlo,
+	    SMTP_COMMAND_FLAG_BEFORE_HELO },
+	{ "HELO", smtp_commands_check_helo, NULL, smtp_commands_proceed_helo,
+	    SMTP_COMMAND_FLAG_BEFORE_HELO },
+	{ "MAIL", smtp_commands_check_mail, NULL, smtp_commands_proceed_mail,
+	    0 },
+	{ "RCPT", smtp_commands_check_rcpt, NULL, smtp_commands_proceed_rcpt,
+	    0 },
+	{ "DATA", smtp_commands_check_data, NULL, smtp_commands_proceed_data,
+	    0 },
+	{ "RSET", smtp_commands_check_rset, NULL, smtp_commands_proceed_rset,
+	    SMTP_COMMAND_FLAG_BEFORE_HELO },
+	{ "NOOP", NULL, NULL, smtp_commands_proceed_noop,
+	    SMTP_COMMAND_FLAG_BEFORE_HELO },
+	{ "QUIT", smtp_commands_check_quit, NULL, smtp_commands_proceed_quit,
+	    SMTP_COMMAND_FLAG_BEFORE_HELO },
+	{ "VRFY", NULL, NULL, smtp_commands_proceed_vrfy,
+	    SMTP_COMMAND_FLAG_BEFORE_HELO },
+	{ "EXPN", NULL, NULL, smtp_commands_proceed_expn,
+	    SMTP_COMMAND_FLAG_BEFORE_HELO },
+	{ "HELP", NULL, NULL, smtp_commands_proceed_help,
+	    SMTP_COMMAND_FLAG_BEFORE_HELO },
+	{ "STARTTLS", smtp_commands_check_starttls, NULL,
+	    smtp_commands_proceed_starttls, SMTP_COMMAND_FLAG_BEFORE_HELO },
+};
+
+const struct smtp_command_entry *
+smtp_commands_find(struct string_view verb)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LENGTH(smtp_command_table); i++)
+		if (string_view_equal_cstring_case(verb,
+		    smtp_command_table[i].verb))
+			return &smtp_command_table[i];
+	return NULL;
+}

@@ -1,0 +1,415 @@
+/* spool.c: durable message files between the 250 and the delivery. */
+#include "gateway/spool.h"
+#include "lib/alloc.h"
+#include "lib/buffer.h"
+#include "lib/durable_file.h"
+#include "lib/error.h"
+#include "lib/log.h"
+
+#include <dirent.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define SPOOL_MAGIC "SLUICE-SPOOL 1\n"
+
+struct spool {
+	char *tmp_dir;
+	char *queue_dir;
+	char *failed_dir;
+};
+
+int
+spool_open(const char *state_dir, struct spool **spool_r, const char **error_r)
+{
+	struct spool *spool = alloc_new(struct spool);
+
+	spool->tmp_dir = alloc_printf("%s/spool/tmp", state_dir);
+	spool->queue_dir = alloc_printf("%s/spool/queue", state_dir);
+	spool->failed_dir = alloc_printf("%s/spool/failed", state_dir);
+	if (durable_mkdir_all(spool->tmp_dir, 0700, error_r) < 0 ||
+	    durable_mkdir_all(spool->queue_dir, 0700, error_r) < 0 ||
+	    durable_mkdir_all(spool->failed_dir, 0700, error_r) < 0) {
+		spool_close(&spool);
+		return -1;
+	}
+	*spool_r = spool;
+	return 0;
+}
+
+void
+spool_close(struct spool **spool_p)
+{
+	struct spool *spool = *spool_p;
+
+	if (spool == NULL)
+		return;
+	free(spool->tmp_dir);
+	free(spool->queue_dir);
+	free(spool->failed_dir);
+	free(spool);
+	*spool_p = NULL;
+}
+
+void
+spool_new_id(char id_r[SPOOL_ID_MAX])
+{
+	static unsigned long counter;
+	unsigned long sequence = __atomic_add_fetch(&counter, 1,
+	    __ATOMIC_RELAXED);
+	struct timeval now;
+
+	gettimeofday(&now, NULL);
+	snprintf(id_r, SPOOL_ID_MAX, "%lld.M%06ldP%ldQ%lu",
+	    (long long)now.tv_sec, (long)now.tv_usec, (long)getpid(), sequence);
+}
+
+/* Envelope values are written as single tokens: bytes outside 0x21-0x7e
+ * and '+' become "+HH" (RFC 3461 xtext), so quoted local parts with
+ * spaces or UTF-8 addresses survive the line format. "-" and "<>" stand
+ * for empty values and cannot collide: an encoded value never is "-"
+ * alone unless the value was "-", which is no valid address or HELO. */
+static void
+spool_append_token(struct buffer *out, const char *value, const char *empty)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)value;
+	char encoded[3] = { '+', 0, 0 };
+
+	if (*p == '\0') {
+		if (buffer_append_string(out, empty) < 0)
+			log_panic("spool header overflow");
+		return;
+	}
+	for (; *p != '\0'; p++) {
+		if (*p > 0x20 && *p < 0x7f && *p != '+') {
+			if (buffer_append(out, p, 1) < 0)
+				log_panic("spool header overflow");
+			continue;
+		}
+		encoded[1] = hex[*p >> 4];
+		encoded[2] = hex[*p & 0xf];
+		if (buffer_append(out, encoded, 3) < 0)
+			log_panic("spool header overflow");
+	}
+}
+
+static int
+spool_hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes a token in place; "empty" maps to "". Returns -1 on bad xtext. */
+static int
+spool_decode_token(char *token, const char *empty, const char **value_r)
+{
+	char *in = token, *out = token;
+	int high, low;
+
+	if (strcmp(token, empty) == 0) {
+		*value_r = "";
+		return 0;
+	}
+	while (*in != '\0') {
+		if (*in != '+') {
+			*out++ = *in++;
+			continue;
+		}
+		high = spool_hex_value(in[1]);
+		low = high < 0 ? -1 : spool_hex_value(in[2]);
+		if (low < 0 || (high == 0 && low == 0))
+			return -1;
+		*out++ = (char)(high << 4 | low);
+		in += 3;
+	}
+	*out = '\0';
+	*value_r = token;
+	return 0;
+}
+
+int
+spool_write(struct spool *spool, const struct spool_envelope *envelope,
+    const struct iovec *parts, size_t part_count, const char **error_r)
+{
+	struct durable_file *file;
+	struct buffer header;
+	char *tmp_path, *final_path;
+	size_t i;
+	int ret = -1;
+
+	buffer_init(&header, 0);
+	if (buffer_printf(&header, SPOOL_MAGIC "id %s\nreceived %lld\nclient %s ",
+	    envelope->id, (long long)envelope->received,
+	    envelope->client_address) < 0)
+		log_panic("spool header overflow");
+	spool_append_token(&header, envelope->helo, "-");
+	if (buffer_append_string(&header, "\nfrom ") < 0)
+		log_panic("spool header overflow");
+	spool_append_token(&header, envelope->mail_from, "<>");
+	for (i = 0; i < envelope->recipient_count; i++) {
+		const struct spool_recipient *r = &envelope->recipients[i];
+		if (buffer_append_string(&header, "\nrcpt ") < 0)
+			log_panic("spool header overflow");
+		spool_append_token(&header, r->address, "<>");
+		if (buffer_append(&header, " ", 1) < 0)
+			log_panic("spool header overflow");
+		spool_append_token(&header, r->mailbox, "-");
+	}
+	if (buffer_append(&header, "\n\n", 2) < 0)
+		log_panic("spool header overflow");
+
+	tmp_path = alloc_printf("%s/%s", spool->tmp_dir, envelope->id);
+	final_path = alloc_printf("%s/%s", spool->queue_dir, envelope->id);
+	if (durable_file_create(tmp_path, &file, error_r) < 0)
+		goto out;
+	if (durable_file_write(file, buffer_data(&header),
+	    buffer_length(&header), error_r) < 0)
+		goto abort;
+	for (i = 0; i < part_count; i++)
+		if (durable_file_write(file, parts[i].iov_base, parts[i].iov_len,
+		    error_r) < 0)
+			goto abort;
+	ret = durable_file_commit(&file, final_path, error_r);
+	goto out;
+abort:
+	durable_file_abort(&file);
+out:
+	free(tmp_path);
+	free(final_path);
+	buffer_deinit(&header);
+	return ret;
+}
+
+/* Reads one "\n"-terminated header line starting at *pos. */
+static int
+spool_next_line(const unsigned char *data, size_t length, size_t *pos,
+    char **line_r, struct arena *arena)
+{
+	const unsigned char *start = data + *pos, *end;
+
+	if (*pos >= length)
+		return -1;
+	end = memchr(start, '\n', length - *pos);
+	if (end == NULL)
+		return -1;
+	*line_r = arena_strndup(arena, (const char *)start,
+	    (size_t)(end - start));
+	*pos += (size_t)(end - start) + 1;
+	return 0;
+}
+
+static int
+spool_parse(const unsigned char *data, size_t length, struct arena *arena,
+    struct spool_envelope *envelope, size_t *body_offset_r,
+    const char **error_r)
+{
+	size_t pos = strlen(SPOOL_MAGIC), capacity = 8;
+	char *line, *value, *space;
+	long long number;
+	char *end;
+
+	memset(envelope, 0, sizeof(*envelope));
+	if (length < pos || memcmp(data, SPOOL_MAGIC, pos) != 0) {
+		*error_r = error_set("not a spool file");
+		return -1;
+	}
+	envelope->recipients = arena_array(arena, capacity,
+	    sizeof(*envelope->recipients));
+	for (;;) {
+		if (spool_next_line(data, length, &pos, &line, arena) < 0) {
+			*error_r = error_set("truncated envelope");
+			return -1;
+		}
+		if (*line == '\0')
+			break;
+		value = strchr(line, ' ');
+		if (value == NULL) {
+			*error_r = error_set("malformed envelope line");
+			return -1;
+		}
+		*value++ = '\0';
+		if (strcmp(line, "id") == 0) {
+			envelope->id = value;
+		} else if (strcmp(line, "received") == 0) {
+			number = strtoll(value, &end, 10);
+			if (*end != '\0') {
+				*error_r = error_set("bad received time");
+				return -1;
+			}
+			envelope->received = number;
+		} else if (strcmp(line, "client") == 0) {
+			space = strchr(value, ' ');
+			if (space == NULL) {
+				*error_r = error_set("bad client line");
+				return -1;
+			}
+			*space = '\0';
+			envelope->client_address = value;
+			if (spool_decode_token(space + 1, "-",
+			    &envelope->helo) < 0) {
+				*error_r = error_set("bad client line");
+				return -1;
+			}
+		} else if (strcmp(line, "from") == 0) {
+			if (spool_decode_token(value, "<>",
+			    &envelope->mail_from) < 0) {
+				*error_r = error_set("bad from line");
+				return -1;
+			}
+		} else if (strcmp(line, "rcpt") == 0) {
+			struct spool_recipient *r;
+			space = strchr(value, ' ');
+			if (space == NULL ||
+			    envelope->recipient_count >= SPOOL_MAX_RECIPIENTS) {
+				*error_r = error_set("bad rcpt line");
+				return -1;
+			}
+			*space = '\0';
+			if (envelope->recipient_count == capacity) {
+				struct spool_recipient *grown = arena_array(arena,
+				    capacity * 2, sizeof(*grown));
+				memcpy(grown, envelope->recipients,
+				    capacity * sizeof(*grown));
+				envelope->recipients = grown;
+				capacity *= 2;
+			}
+			r = &envelope->recipients[envelope->recipient_count++];
+			if (spool_decode_token(value, "<>", &r->address) < 0 ||
+			    spool_decode_token(space + 1, "-", &r->mailbox) < 0) {
+				*error_r = error_set("bad rcpt line");
+				return -1;
+			}
+		} else {
+			*error_r = error_set("unknown envelope field '%.20s'",
+			    line);
+			return -1;
+		}
+	}
+	if (envelope->id == NULL || envelope->mail_from == NULL ||
+	    envelope->client_address == NULL ||
+	    envelope->recipient_count == 0) {
+		*error_r = error_set("incomplete envelope");
+		return -1;
+	}
+	*body_offset_r = pos;
+	return 0;
+}
+
+int
+spool_read(struct spool *spool, const char *id, size_t max_size,
+    struct arena *arena, struct spool_envelope *envelope_r,
+    const unsigned char **message_r, size_t *message_length_r,
+    const char **error_r)
+{
+	unsigned char *data, *copy;
+	size_t length, offset;
+	char *path = alloc_printf("%s/%s", spool->queue_dir, id);
+	int ret;
+
+	ret = durable_file_read_whole(path, max_size, &data, &length, error_r);
+	free(path);
+	if (ret < 0)
+		return -1;
+	/* The arena owns the bytes so the envelope views stay valid. */
+	copy = arena_alloc(arena, length + 1);
+	memcpy(copy, data, length);
+	free(data);
+	if (spool_parse(copy, length, arena, envelope_r, &offset, error_r) < 0) {
+		*error_r = error_set("spool file %s: %s", id, *error_r);
+		return -1;
+	}
+	*message_r = copy + offset;
+	*message_length_r = length - offset;
+	return 0;
+}
+
+int
+spool_remove(struct spool *spool, const char *id, const char **error_r)
+{
+	char *path = alloc_printf("%s/%s", spool->queue_dir, id);
+	int ret = durable_unlink(path, error_r);
+
+	free(path);
+	return ret;
+}
+
+int
+spool_move_to_failed(struct spool *spool, const char *id,
+    const char **error_r)
+{
+	char *from = alloc_printf("%s/%s", spool->queue_dir, id);
+	char *to = alloc_printf("%s/%s", spool->failed_dir, id);
+	int ret = 0;
+
+	if (rename(from, to) < 0) {
+		*error_r = error_set_errno("rename %s", from);
+		ret = -1;
+	} else if (durable_directory_sync(spool->failed_dir, error_r) < 0 ||
+	    durable_directory_sync(spool->queue_dir, error_r) < 0) {
+		ret = -1;
+	}
+	free(from);
+	free(to);
+	return ret;
+}
+
+static int
+spool_compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+spool_recover(struct spool *spool, void (*each)(const char *id, void *context),
+    void *context, const char **error_r)
+{
+	char **names = NULL, *path;
+	size_t count = 0, capacity = 0, i;
+	struct dirent *entry;
+	DIR *dir;
+
+	dir = opendir(spool->tmp_dir);
+	if (dir == NULL) {
+		*error_r = error_set_errno("opendir %s", spool->tmp_dir);
+		return -1;
+	}
+	while ((entry = readdir(dir)) != NULL) {
+		if (entry->d_name[0] == '.')
+			continue;
+		path = alloc_printf("%s/%s", spool->tmp_dir, entry->d_name);
+		/* Never acknowledged: the client was not told 250. */
+		if (unlink(path) < 0)
+			log_warn("event=spool_cleanup path=%s error=%s", path,
+			    strerror(errno));
+		free(path);
+	}
+	closedir(dir);
+
+	dir = opendir(spool->queue_dir);
+	if (dir == NULL) {
+		*error_r = error_set_errno("opendir %s", spool->queue_dir);
+		return -1;
+	}
+	while ((entry = readdir(dir)) != NULL) {
+		if (entry->d_name[0] == '.')
+			continue;
+		if (count == capacity) {
+			capacity = capacity == 0 ? 64 : capacity * 2;
+			names = alloc_resize(names, capacity, sizeof(*names));
+		}
+		names[count++] = alloc_strdup(entry->d_name);
+	}
+	closedir(dir);
+	if (count > 0)
+		qsort(names, count, sizeof(*names), spool_compare_names);
+	for (i = 0; i < count; i++) {
+		each(names[i], context);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}

@@ -1,0 +1,175 @@
+/* test_spool.c: spool files round-trip, recover and fail cleanly. */
+#include "lib/alloc.h"
+#include "lib/arena.h"
+#include "gateway/spool.h"
+#include "tests/unit/harness.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+static struct spool *
+open_spool(const char *name)
+{
+	char dir[512];
+	const char *error;
+	struct spool *spool;
+
+	snprintf(dir, sizeof(dir), "%s/%s", test_temp_dir(), name);
+	if (spool_open(dir, &spool, &error) < 0) {
+		test_fail(__FILE__, __LINE__, "spool_open: %s", error);
+		return NULL;
+	}
+	return spool;
+}
+
+static void
+test_spool_round_trip(void)
+{
+	struct spool *spool = open_spool("roundtrip");
+	struct spool_recipient recipients[] = {
+		{ "\"john doe\"@example.test", "john@example.test" },
+		{ "j\xc3\xb6rg+tag@example.test", "jorg@example.test" },
+		{ "a+b=c@example.test", "" },
+	};
+	struct spool_envelope envelope = {
+		.received = 1764057531, .client_address = "192.0.2.7",
+		.helo = "client.example", .mail_from = "",
+		.recipients = recipients, .recipient_count = 3,
+	};
+	struct spool_envelope back;
+	struct iovec parts[2] = {
+		{ (void *)"Received: x\r\n", 13 },
+		{ (void *)"Subject: hi\r\n\r\nbody\r\n", 21 },
+	};
+	struct arena *arena = arena_new("test", 0);
+	const unsigned char *message;
+	const char *error;
+	char id[SPOOL_ID_MAX];
+	size_t length;
+
+	test_require(spool != NULL);
+	spool_new_id(id);
+	envelope.id = id;
+	test_require(spool_write(spool, &envelope, parts, 2, &error) == 0);
+	test_require(spool_read(spool, id, 1 << 20, arena, &back, &message,
+	    &length, &error) == 0);
+	test_assert_string(back.id, id);
+	test_assert_int(back.received, 1764057531);
+	test_assert_string(back.client_address, "192.0.2.7");
+	test_assert_string(back.helo, "client.example");
+	test_assert_string(back.mail_from, "");
+	test_require(back.recipient_count == 3);
+	test_assert_string(back.recipients[0].address, "\"john doe\"@example.test");
+	test_assert_string(back.recipients[1].address, "j\xc3\xb6rg+tag@example.test");
+	test_assert_string(back.recipients[1].mailbox, "jorg@example.test");
+	test_assert_string(back.recipients[2].address, "a+b=c@example.test");
+	test_assert_string(back.recipients[2].mailbox, "");
+	test_assert_int(length, 34);
+	test_assert(memcmp(message, "Received: x\r\nSubject: hi\r\n\r\nbody\r\n",
+	    34) == 0);
+	test_assert_int(spool_remove(spool, id, &error), 0);
+	test_assert_int(spool_read(spool, id, 1 << 20, arena, &back, &message,
+	    &length, &error), -1);
+	arena_free(&arena);
+	spool_close(&spool);
+}
+
+static char recovered[4][SPOOL_ID_MAX];
+static size_t recovered_count;
+
+static void
+collect(const char *id, void *context)
+{
+	(void)context;
+	if (recovered_count < 4)
+		snprintf(recovered[recovered_count], SPOOL_ID_MAX, "%s", id);
+	recovered_count++;
+}
+
+static void
+test_spool_recover_order_and_tmp_cleanup(void)
+{
+	struct spool *spool = open_spool("recover");
+	struct spool_recipient recipient = { "a@example.test",
+		"a@example.test" };
+	struct spool_envelope envelope = {
+		.client_address = "192.0.2.1", .helo = "", .mail_from = "s@x.test",
+		.recipients = &recipient, .recipient_count = 1,
+	};
+	struct iovec part = { (void *)"x\r\n", 3 };
+	const char *error;
+	char path[600];
+	struct stat st;
+	FILE *f;
+
+	test_require(spool != NULL);
+	envelope.id = "1700000002.M1P1Q2";
+	test_require(spool_write(spool, &envelope, &part, 1, &error) == 0);
+	envelope.id = "1700000001.M1P1Q1";
+	test_require(spool_write(spool, &envelope, &part, 1, &error) == 0);
+	snprintf(path, sizeof(path), "%s/recover/spool/tmp/partial",
+	    test_temp_dir());
+	f = fopen(path, "w");
+	fputs("half a message", f);
+	fclose(f);
+	recovered_count = 0;
+	test_require(spool_recover(spool, collect, NULL, &error) == 0);
+	test_assert_int(recovered_count, 2);
+	test_assert_string(recovered[0], "1700000001.M1P1Q1");
+	test_assert_string(recovered[1], "1700000002.M1P1Q2");
+	test_assert(stat(path, &st) < 0 && errno == ENOENT);
+	test_assert_int(spool_move_to_failed(spool, "1700000001.M1P1Q1",
+	    &error), 0);
+	recovered_count = 0;
+	test_require(spool_recover(spool, collect, NULL, &error) == 0);
+	test_assert_int(recovered_count, 1);
+	spool_close(&spool);
+}
+
+static void
+test_spool_rejects_corrupt_files(void)
+{
+	static const char *const bodies[] = {
+		"garbage\n",
+		"SLUICE-SPOOL 1\nid x\nfrom <>\n",
+		"SLUICE-SPOOL 1\nid x\nreceived 1\nclient 1.2.3.4 -\nfrom <>\n\nbody",
+		"SLUICE-SPOOL 1\nid x\nreceived 1\nclient 1.2.3.4 -\nfrom a+ZZ\nrcpt a b\n\nbody",
+		"SLUICE-SPOOL 1\nid x\nreceived 1\nbogus field\nrcpt a b\n\nbody",
+	};
+	struct spool *spool = open_spool("corrupt");
+	struct arena *arena = arena_new("test", 0);
+	struct spool_envelope envelope;
+	const unsigned char *message;
+	const char *error;
+	char path[600];
+	size_t i, length;
+	FILE *f;
+
+	test_require(spool != NULL);
+	for (i = 0; i < ARRAY_LENGTH(bodies); i++) {
+		snprintf(path, sizeof(path), "%s/corrupt/spool/queue/bad%zu",
+		    test_temp_dir(), i);
+		f = fopen(path, "w");
+		fputs(bodies[i], f);
+		fclose(f);
+		snprintf(path, sizeof(path), "bad%zu", i);
+		error = NULL;
+		test_assert_int(spool_read(spool, path, 1 << 20, arena, &envelope,
+		    &message, &length, &error), -1);
+		test_assert(error != NULL && strstr(error, path) != NULL);
+	}
+	arena_free(&arena);
+	spool_close(&spool);
+}
+
+int
+main(void)
+{
+	static const struct test_case cases[] = {
+		TEST_CASE(test_spool_round_trip),
+		TEST_CASE(test_spool_recover_order_and_tmp_cleanup),
+		TEST_CASE(test_spool_rejects_corrupt_files),
+	};
+
+	return test_main(cases, ARRAY_LENGTH(cases));
+}
