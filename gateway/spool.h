@@ -66,7 +66,7 @@ int spool_read(struct spool *spool, const char *id, size_t max_size,
     const unsigned char **message_r, size_t *message_length_r,
     const char **error_r);
 
-/* Removes queue/ID durably. */
+/* Removes queue/ID (without a directory sync: see spool.c). */
 int spool_remove(struct spool *spool, const char *id, const char **error_r);
 
 /* Moves queue/ID to failed/ID. */

@@ -13,6 +13,7 @@
 #include "lib/log.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -60,8 +61,8 @@ durable_parent(const char *path, char *dst, size_t size, const char **error_r)
 	return 0;
 }
 
-int
-durable_directory_sync(const char *path, const char **error_r)
+static int
+durable_directory_sync_now(const char *path, const char **error_r)
 {
 	int fd, ret;
 
@@ -82,6 +83,86 @@ durable_directory_sync(const char *path, const char **error_r)
 	}
 	close(fd);
 	return 0;
+}
+
+/* Group commit for directory syncs. Many workers renaming into the same
+ * directory (the spool, a busy Maildir) each need an fsync of it that
+ * starts after their rename; one fsync started after all of them
+ * serves them all. A slot tracks one directory at a time: `requested`
+ * counts syncs asked for, `completed` the requests a finished fsync
+ * covered. A failed fsync advances nothing, so each waiter then tries
+ * itself and reports its own error. Paths that hash to a slot busy with
+ * another directory sync directly. */
+#define DURABLE_SYNC_SLOTS 64
+
+struct durable_sync_slot {
+	pthread_mutex_t mutex;
+	pthread_cond_t done;
+	char path[PATH_MAX];
+	uint64_t requested;
+	uint64_t completed;
+	unsigned users;
+	bool syncing;
+};
+
+static struct durable_sync_slot durable_sync_slots[DURABLE_SYNC_SLOTS];
+static pthread_once_t durable_sync_once = PTHREAD_ONCE_INIT;
+
+static void
+durable_sync_slots_init(void)
+{
+	size_t i;
+
+	for (i = 0; i < DURABLE_SYNC_SLOTS; i++) {
+		pthread_mutex_init(&durable_sync_slots[i].mutex, NULL);
+		pthread_cond_init(&durable_sync_slots[i].done, NULL);
+	}
+}
+
+int
+durable_directory_sync(const char *path, const char **error_r)
+{
+	struct durable_sync_slot *slot;
+	uint64_t ticket, target, hash = 1469598103934665603ULL;
+	const unsigned char *p;
+	int ret = 0;
+
+	if (strlen(path) >= PATH_MAX)
+		return durable_directory_sync_now(path, error_r);
+	for (p = (const unsigned char *)path; *p != '\0'; p++)
+		hash = (hash ^ *p) * 1099511628211ULL;
+	pthread_once(&durable_sync_once, durable_sync_slots_init);
+	slot = &durable_sync_slots[hash % DURABLE_SYNC_SLOTS];
+
+	pthread_mutex_lock(&slot->mutex);
+	if (slot->users == 0) {
+		strcpy(slot->path, path);
+	} else if (strcmp(slot->path, path) != 0) {
+		pthread_mutex_unlock(&slot->mutex);
+		return durable_directory_sync_now(path, error_r);
+	}
+	slot->users++;
+	ticket = ++slot->requested;
+	while (slot->completed < ticket) {
+		if (slot->syncing) {
+			pthread_cond_wait(&slot->done, &slot->mutex);
+			continue;
+		}
+		slot->syncing = true;
+		target = slot->requested;
+		pthread_mutex_unlock(&slot->mutex);
+		ret = durable_directory_sync_now(path, error_r);
+		pthread_mutex_lock(&slot->mutex);
+		slot->syncing = false;
+		if (ret == 0 && slot->completed < target)
+			slot->completed = target;
+		pthread_cond_broadcast(&slot->done);
+		if (ret < 0)
+			break;
+	}
+	slot->users--;
+	pthread_mutex_unlock(&slot->mutex);
+	return ret;
 }
 
 /* Syncs the directory that holds path. */
@@ -226,24 +307,13 @@ durable_file_finish(struct durable_file *file, const char **error_r)
 	return 0;
 }
 
-/* Syncs the directories of final_path and, when different, tmp_path. */
+/* Makes the final name durable. The tmp directory is not synced: if a
+ * crash brings the tmp entry back, it is a leftover that start-up (spool)
+ * or any Maildir reader removes, never a second copy of the message. */
 static int
-durable_sync_both(const char *tmp_path, const char *final_path,
-    const char **error_r)
+durable_sync_final(const char *final_path, const char **error_r)
 {
-	char tmp_parent[PATH_MAX], final_parent[PATH_MAX];
-
-	if (durable_parent(final_path, final_parent, sizeof(final_parent),
-	    error_r) < 0 ||
-	    durable_parent(tmp_path, tmp_parent, sizeof(tmp_parent),
-	    error_r) < 0)
-		return -1;
-	if (durable_directory_sync(final_parent, error_r) < 0)
-		return -1;
-	if (strcmp(tmp_parent, final_parent) != 0 &&
-	    durable_directory_sync(tmp_parent, error_r) < 0)
-		return -1;
-	return 0;
+	return durable_sync_parent(final_path, error_r);
 }
 
 int
@@ -263,7 +333,7 @@ durable_file_commit(struct durable_file **file_p, const char *final_path,
 		durable_file_abort(file_p);
 		return -1;
 	}
-	ret = durable_sync_both(file->tmp_path, final_path, error_r);
+	ret = durable_sync_final(final_path, error_r);
 	durable_file_free(file_p);
 	return ret;
 }
@@ -302,7 +372,7 @@ durable_file_commit_exclusive(struct durable_file **file_p,
 		log_warn("event=durable_file_unlink_failed error=\"%s\"",
 		    ignored);
 	}
-	ret = durable_sync_both(file->tmp_path, final_path, error_r);
+	ret = durable_sync_final(final_path, error_r);
 	durable_file_free(file_p);
 	return ret < 0 ? -1 : 1;
 }

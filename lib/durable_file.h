@@ -37,7 +37,8 @@ int durable_file_writev(struct durable_file *file, const struct iovec *iov,
 uint64_t durable_file_size(const struct durable_file *file);
 
 /* fsync, close (checked), rename to final_path, fsync the final
- * directory (and the tmp directory when it differs). Frees the handle
+ * directory (not the tmp one: a resurrected tmp entry is a leftover that
+ * start-up or a Maildir reader removes, never a duplicate). Frees the handle
  * and sets *file_p to NULL in every case; on failure the tmp file is
  * removed. If only the final directory sync fails, final_path exists but
  * may not survive a crash; the caller sees -1 and should retry. */
@@ -67,7 +68,10 @@ int durable_file_read_whole(const char *path, size_t max_size,
     unsigned char **data_r, size_t *length_r, const char **error_r);
 
 /* fsync() a directory so a rename or unlink in it is durable. A
- * filesystem that cannot sync directories (EINVAL) is not an error. */
+ * filesystem that cannot sync directories (EINVAL) is not an error.
+ * Concurrent calls for the same directory share one fsync that started
+ * after all of their changes (group commit), so many workers renaming
+ * into one directory cost about one flush, not one each. */
 int durable_directory_sync(const char *path, const char **error_r);
 
 /* mkdir -p with mode (less the umask) for every created component;
