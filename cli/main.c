@@ -61,7 +61,7 @@ main(int argc, char **argv)
 	size_t i;
 	int opt, status;
 
-	log_open("sluice", LOG_TARGET_STDERR);
+	log_open("sluice", LOG_TARGET_TERMINAL);
 	log_set_level(LOG_LEVEL_WARN);
 	/* '+': stop at the command so its own options stay its own. */
 	while ((opt = getopt(argc, argv, "+c:hV")) != -1) {

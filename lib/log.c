@@ -66,7 +66,12 @@ log_emit(int priority, const char *level_name, const char *suffix,
 	struct tm tm;
 	int n;
 
-	if (log_current_target == LOG_TARGET_STDERR) {
+	if (log_current_target == LOG_TARGET_TERMINAL) {
+		n = snprintf(line, sizeof(line), "%s: %s: ", log_ident,
+		    level_name);
+		if (n > 0)
+			used = MIN((size_t)n, sizeof(line) - 1);
+	} else if (log_current_target == LOG_TARGET_STDERR) {
 		clock_gettime(CLOCK_REALTIME, &now);
 		gmtime_r(&now.tv_sec, &tm);
 		used = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);

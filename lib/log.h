@@ -23,8 +23,9 @@ enum log_level {
 };
 
 enum log_target {
-	LOG_TARGET_STDERR,
+	LOG_TARGET_STDERR,   /* daemon in the foreground: timestamped */
 	LOG_TARGET_SYSLOG,
+	LOG_TARGET_TERMINAL, /* command-line tools: "ident: level: text" */
 };
 
 /* Sets the program name and destination. May be called again (reload). */

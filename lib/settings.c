@@ -346,15 +346,15 @@ settings_set_at(struct settings *settings, const char *key, const char *value,
 		    error_set("%s: unknown key '%s'", source, key);
 		return -1;
 	}
-	if (line != 0 && settings->set_lines[s][i] != 0) {
-		*error_r = error_set("%s: %s is already set on line %u", source,
-		    key, settings->set_lines[s][i]);
-		return -1;
-	}
 	if (settings_store(setting, settings->values[s], value, error_r) < 0) {
 		*error_r = error_set("%s: %s: %s", source, key, *error_r);
 		return -1;
 	}
+	/* Last one wins, as in Postfix's main.cf, so appending a line
+	 * overrides; say so, since it is as often a mistake. */
+	if (line != 0 && settings->set_lines[s][i] != 0)
+		log_warn("%s: %s overrides the value set on line %u", source,
+		    key, settings->set_lines[s][i]);
 	settings->set_lines[s][i] = line;
 	return 0;
 }

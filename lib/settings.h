@@ -58,7 +58,8 @@ void settings_free(struct settings **settings_p);
 
 /* Applies a config file. Returns 0, or -1 with error_r like
  * "sluice.conf:12: unknown key 'smtp.lisen' (did you mean smtp.listen?)".
- * A key set twice in one file is an error. Lines are at most 4096 bytes. */
+ * A key set twice: the last value wins, with a warning naming both
+ * lines. Lines are at most 4096 bytes. */
 int settings_load_file(struct settings *settings, const char *path,
     const char **error_r);
 

@@ -282,7 +282,7 @@ class Sluice:
         self.log_path = self.base_dir / "sluiced.log"
         self.pid_file = self.base_dir / "sluiced.pid"
         self.state_dir.mkdir()
-        self.smtp_port, self.lmtp_port = free_ports(2)
+        self.smtp_port, = free_ports(1)
         self.cwd = self.base_dir
         self.proc = None
         self.tls = tls_source is not None
@@ -291,7 +291,6 @@ class Sluice:
             "state_dir": str(self.state_dir),
             "pid_file": str(self.pid_file),
             "smtp.listen": f"{LOOPBACK}:{self.smtp_port}",
-            "lmtp.listen": f"{LOOPBACK}:{self.lmtp_port}",
         })
         if is_root():
             self.settings["user"] = SYSTEM_USER
@@ -329,8 +328,6 @@ class Sluice:
         self.state_dir = self.cwd / self.settings["state_dir"]
         self.log_path = self.base_dir / "sluiced.log"
         self.smtp_port = listen_port(self.settings["smtp.listen"])
-        self.lmtp_port = (listen_port(self.settings["lmtp.listen"])
-                          if "lmtp.listen" in self.settings else None)
         self.tls = "tls.cert" in self.settings
         if self.tls:
             self.cert = self.cwd / self.settings["tls.cert"]

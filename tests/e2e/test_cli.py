@@ -178,7 +178,6 @@ def test_init_writes_a_working_setup(sluice_binaries, sluice_factory):
     config = target / "sluice.conf"
     settings = parse_config(config.read_text())
     assert settings["smtp.listen"].endswith(":2525"), settings
-    assert settings["lmtp.listen"].endswith(":2424"), settings
     assert (target / "state").is_dir()
     assert list((target / "tls").iterdir()), "no TLS files written"
     for key in ("tls.cert", "tls.key"):

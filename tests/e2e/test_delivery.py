@@ -195,21 +195,3 @@ def test_starttls_then_send(sluice_module):
         assert client.sendmail(SENDER, [DEMO], original) == {}
     message, = sluice_module.wait_for_messages(DEMO, 1, marker=marker)
     assert_delivered_form(message, SENDER, DEMO, original)
-
-
-def test_lmtp_listener_delivers(sluice_module):
-    """LMTP (RFC 2033): LHLO, then one reply per recipient after DATA."""
-    marker = unique_marker("lmtp")
-    with RawSmtp(sluice_module.lmtp_port) as client:
-        code, _ = client.reply()
-        assert code == 220
-        client.expect("LHLO client.test", 250)
-        client.expect(f"MAIL FROM:<{SENDER}>", 250)
-        client.expect(f"RCPT TO:<{DEMO}>", 250)
-        client.expect(f"RCPT TO:<{ALICE}>", 250)
-        client.expect("DATA", 354)
-        client.send(make_message(marker) + b".\r\n")
-        assert [c for c, _ in client.replies(2)] == [250, 250]
-        client.expect("QUIT", 221)
-    sluice_module.wait_for_messages(DEMO, 1, marker=marker)
-    sluice_module.wait_for_messages(ALICE, 1, marker=marker)

@@ -106,7 +106,6 @@ test_settings_errors_name_file_and_line(void)
 		{ "demo.tls = maybe\n", ":1: demo.tls: 'maybe' is not yes or no" },
 		{ "demo.mode = loud\n", ":1: demo.mode: 'loud' is not one of the choices" },
 		{ "just words\n", ":1: expected 'key = value'" },
-		{ "demo.tls = yes\ndemo.tls = no\n", ":2: demo.tls is already set on line 1" },
 	};
 	size_t i;
 
@@ -127,6 +126,20 @@ test_settings_errors_name_file_and_line(void)
 		test_assert(strncmp(error, path, strlen(path)) == 0);
 		settings_free(&settings);
 	}
+}
+
+static void
+test_settings_last_value_wins(void)
+{
+	struct settings *settings = settings_new(demo_sections, 1);
+	const char *error = NULL;
+	const char *path = write_file("twice.conf",
+	    "demo.tls = no\ndemo.max_recipients = 5\ndemo.tls = yes\n");
+
+	test_require(settings_load_file(settings, path, &error) == 0);
+	test_assert(((const struct demo_settings *)settings_section_values(
+	    settings, &demo_section))->tls);
+	settings_free(&settings);
 }
 
 static void
@@ -187,6 +200,7 @@ main(void)
 		TEST_CASE(test_settings_defaults),
 		TEST_CASE(test_settings_load_file),
 		TEST_CASE(test_settings_errors_name_file_and_line),
+		TEST_CASE(test_settings_last_value_wins),
 		TEST_CASE(test_settings_missing_file),
 		TEST_CASE(test_settings_write_round_trips),
 		TEST_CASE(test_settings_parsers),
