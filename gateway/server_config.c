@@ -86,6 +86,8 @@ static const struct setting queue_table[] = {
 	    "1h", "Longest delay between retries (the delay doubles up to this)", NULL },
 	{ "queue.max_deliveries", SETTING_INT, QUEUE(max_deliveries), 1, 10000,
 	    "32", "Messages being delivered at the same time", NULL },
+	{ "queue.direct_delivery", SETTING_BOOL, QUEUE(direct_delivery), 0, 0,
+	    "yes", "Write mail for local users straight into their Maildirs before the 250, without a spool copy; the spool stays the fallback", NULL },
 };
 static const struct settings_section queue_section = {
 	"queue", queue_table, ARRAY_LENGTH(queue_table),

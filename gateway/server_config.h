@@ -49,6 +49,7 @@ struct queue_settings {
 	int64_t retry_min;
 	int64_t retry_max;
 	int64_t max_deliveries;
+	bool direct_delivery;
 };
 
 struct server_config {

@@ -16,6 +16,7 @@
 #include "lib/smtp_data_reader.h"
 #include "lib/smtp_reply.h"
 #include "gateway/queue.h"
+#include "mailstore/local_delivery.h"
 
 #include <sys/uio.h>
 #include <time.h>
@@ -230,42 +231,84 @@ smtp_session_received_header(struct smtp_session *session)
 	    transaction->recipient_count == 1 ? ">" : "", date);
 }
 
-struct smtp_spool_job {
+struct smtp_commit_job {
 	struct smtp_session *session;
 	struct smtp_transaction *transaction;
 	struct spool *spool;
+	const char *mail_root;
+	const char *hostname;
+	bool direct;           /* try the recipients' Maildirs first */
 	struct spool_envelope envelope;
-	struct iovec parts[2];
+	struct iovec part;
 	int status;
+	bool delivered;        /* in every Maildir: nothing to queue */
 	const char *error;
 };
 
-static void
-smtp_session_spool_work(void *context)
+/* Delivers the message into every recipient's Maildir. Any failure and
+ * the caller spools the message instead: the per-recipient file names
+ * make the queue skip the recipients already served. */
+static bool
+smtp_session_deliver_direct(struct smtp_commit_job *job)
 {
-	struct smtp_spool_job *job = context;
+	struct local_delivery_message message;
+	char unique[SPOOL_ID_MAX + 16];
+	const char *error;
+	size_t i;
+
+	for (i = 0; i < job->envelope.recipient_count; i++) {
+		memset(&message, 0, sizeof(message));
+		snprintf(unique, sizeof(unique), "%sR%zu", job->envelope.id, i);
+		message.return_path = job->envelope.mail_from;
+		message.recipient = job->envelope.recipients[i].mailbox;
+		message.unique_name = unique;
+		message.data = job->part.iov_base;
+		message.length = job->part.iov_len;
+		if (local_delivery_deliver(job->mail_root, &message,
+		    job->hostname, &error) < 0) {
+			log_warn("event=direct_delivery_failed id=%s rcpt=<%s> "
+			    "error=%s action=spool", job->envelope.id,
+			    message.recipient, error);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Runs on an io worker: makes the message durable before the 250. */
+static void
+smtp_session_commit_work(void *context)
+{
+	struct smtp_commit_job *job = context;
 	const char *error;
 
-	job->status = spool_write(job->spool, &job->envelope, job->parts, 2,
+	if (job->direct && smtp_session_deliver_direct(job)) {
+		job->delivered = true;
+		job->status = 0;
+		return;
+	}
+	job->status = spool_write(job->spool, &job->envelope, &job->part, 1,
 	    &error);
 	if (job->status < 0)
 		job->error = arena_strdup(job->transaction->arena, error);
 }
 
 static void
-smtp_session_spool_done(void *context)
+smtp_session_commit_done(void *context)
 {
-	struct smtp_spool_job *job = context;
+	struct smtp_commit_job *job = context;
 	struct smtp_session *session = job->session;
 	struct smtp_transaction *transaction = job->transaction;
 
 	if (job->status == 0) {
 		/* On disk: it will be delivered even if the client is gone. */
-		queue_submit(session->server->queue, transaction->id, false);
-		log_info("session=%s event=queued id=%s from=<%s> recipients=%zu "
-		    "size=%zu", session->id, transaction->id,
-		    transaction->mail_from, transaction->recipient_count,
-		    buffer_length(&transaction->message));
+		if (!job->delivered)
+			queue_submit(session->server->queue, transaction->id,
+			    job->direct);
+		log_info("session=%s event=%s id=%s from=<%s> recipients=%zu "
+		    "size=%zu", session->id, job->delivered ? "delivered" :
+		    "queued", transaction->id, transaction->mail_from,
+		    transaction->recipient_count, job->part.iov_len);
 		session->messages++;
 	} else {
 		log_warn("session=%s event=spool_failed id=%s error=%s",
@@ -291,7 +334,7 @@ smtp_session_data_end(struct smtp_session *session)
 {
 	struct smtp_transaction *transaction = session->transaction;
 	unsigned flags = smtp_data_reader_flags(transaction->data_reader);
-	struct smtp_spool_job *job;
+	struct smtp_commit_job *job;
 
 	session->state = SMTP_STATE_READY;
 	if ((flags & SMTP_DATA_READER_TOO_BIG) != 0) {
@@ -312,12 +355,13 @@ smtp_session_data_end(struct smtp_session *session)
 		smtp_session_reset_transaction(session);
 		return;
 	}
-	transaction->received_header = smtp_session_received_header(session);
-
-	job = arena_new_type(transaction->arena, struct smtp_spool_job);
+	job = arena_new_type(transaction->arena, struct smtp_commit_job);
 	job->session = session;
 	job->transaction = transaction;
 	job->spool = session->server->spool;
+	job->mail_root = session->server->mail_root;
+	job->hostname = session->config->hostname;
+	job->direct = session->config->queue->direct_delivery;
 	job->envelope.id = transaction->id;
 	job->envelope.received = (int64_t)time(NULL);
 	job->envelope.client_address = session->client_address;
@@ -326,17 +370,18 @@ smtp_session_data_end(struct smtp_session *session)
 	job->envelope.mail_from = transaction->mail_from;
 	job->envelope.recipients = transaction->recipients;
 	job->envelope.recipient_count = transaction->recipient_count;
-	job->parts[0].iov_base = (void *)transaction->received_header;
-	job->parts[0].iov_len = strlen(transaction->received_header);
-	job->parts[1].iov_base = (void *)buffer_data(&transaction->message);
-	job->parts[1].iov_len = buffer_length(&transaction->message);
+	for (size_t i = 0; i < transaction->recipient_count; i++)
+		if (transaction->recipients[i].mailbox[0] == '\0')
+			job->direct = false;
+	job->part.iov_base = (void *)buffer_data(&transaction->message);
+	job->part.iov_len = buffer_length(&transaction->message);
 
 	session->waiting = true;
 	connection_pause_input(session->connection);
 	loop_timer_stop(session->idle_timer);
 	smtp_session_flush(session);
-	worker_pool_submit(session->server->io_workers, smtp_session_spool_work,
-	    smtp_session_spool_done, job);
+	worker_pool_submit(session->server->io_workers, smtp_session_commit_work,
+	    smtp_session_commit_done, job);
 }
 
 void
@@ -347,6 +392,11 @@ smtp_session_begin_data(struct smtp_session *session)
 		.max_message_size = session->config->smtp->max_message_size,
 	};
 
+	/* Our Received header goes first; the reader appends the message
+	 * after it and counts only the client's bytes against the limit. */
+	if (buffer_append_string(&transaction->message,
+	    smtp_session_received_header(session)) < 0)
+		log_panic("unbounded buffer refused an append");
 	transaction->data_reader = smtp_data_reader_new(&limits,
 	    &transaction->message);
 	session->state = SMTP_STATE_DATA;

@@ -24,12 +24,8 @@ struct smtp_transaction {
 	struct spool_recipient *recipients;
 	size_t recipient_count;
 	size_t recipient_capacity;
-	struct buffer message;        /* DATA bytes, capped */
+	struct buffer message;        /* our Received header, then DATA */
 	struct smtp_data_reader *data_reader;
-	const char *received_header;  /* prepended when spooling */
-	/* set by the end-of-data job */
-	int job_status;               /* 0 ok, -1 failed */
-	const char *job_error;
 };
 
 struct smtp_transaction *smtp_transaction_new(void);

@@ -27,8 +27,9 @@
 
 struct durable_file {
 	int fd;
-	char *tmp_path;
+	char *tmp_path;  /* for an unnamed file: only for messages */
 	uint64_t size;
+	bool unnamed;    /* O_TMPFILE: no directory entry until linked */
 };
 
 /* Writes the parent directory of path into dst: "a/b" -> "a", "b" ->
@@ -199,6 +200,51 @@ durable_file_create(const char *tmp_path, struct durable_file **file_r,
 }
 
 int
+durable_file_create_unnamed(const char *tmp_path, struct durable_file **file_r,
+    const char **error_r)
+{
+	char parent[PATH_MAX];
+	struct durable_file *file;
+	int fd;
+
+	if (durable_parent(tmp_path, parent, sizeof(parent), error_r) < 0)
+		return -1;
+	do
+		fd = open(parent, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		/* Filesystems without O_TMPFILE: the named way. */
+		if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+			return durable_file_create(tmp_path, file_r, error_r);
+		*error_r = error_set_errno("create in %s", parent);
+		return -1;
+	}
+	file = alloc_new(struct durable_file);
+	file->fd = fd;
+	file->tmp_path = alloc_strdup(tmp_path);
+	file->unnamed = true;
+	*file_r = file;
+	return 0;
+}
+
+/* Gives an unnamed file its final name, failing with EEXIST if taken.
+ * /proc/self/fd works without privileges; AT_EMPTY_PATH is the fallback
+ * where /proc is not mounted (it needs CAP_DAC_READ_SEARCH). */
+static int
+durable_file_link_unnamed(struct durable_file *file, const char *final_path)
+{
+	char proc_path[64];
+
+	snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", file->fd);
+	if (linkat(AT_FDCWD, proc_path, AT_FDCWD, final_path,
+	    AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	return linkat(file->fd, "", AT_FDCWD, final_path, AT_EMPTY_PATH);
+}
+
+int
 durable_file_write(struct durable_file *file, const void *data,
     size_t length, const char **error_r)
 {
@@ -286,17 +332,25 @@ durable_file_free(struct durable_file **file_p)
 
 /* fsync and close: the data is on disk when this returns 0. */
 static int
-durable_file_finish(struct durable_file *file, const char **error_r)
+durable_file_sync(struct durable_file *file, const char **error_r)
 {
-	int ret, fd = file->fd;
+	int ret;
 
 	do
-		ret = fsync(fd);
+		ret = fsync(file->fd);
 	while (ret < 0 && errno == EINTR);
 	if (ret < 0) {
 		*error_r = error_set_errno("fsync %s", file->tmp_path);
 		return -1;
 	}
+	return 0;
+}
+
+static int
+durable_file_close(struct durable_file *file, const char **error_r)
+{
+	int fd = file->fd;
+
 	/* After close() the descriptor is gone even on EINTR (Linux), so
 	 * never retry it; its error still counts. */
 	file->fd = -1;
@@ -305,6 +359,14 @@ durable_file_finish(struct durable_file *file, const char **error_r)
 		return -1;
 	}
 	return 0;
+}
+
+static int
+durable_file_finish(struct durable_file *file, const char **error_r)
+{
+	if (durable_file_sync(file, error_r) < 0)
+		return -1;
+	return durable_file_close(file, error_r);
 }
 
 /* Makes the final name durable. The tmp directory is not synced: if a
@@ -323,6 +385,8 @@ durable_file_commit(struct durable_file **file_p, const char *final_path,
 	struct durable_file *file = *file_p;
 	int ret;
 
+	/* An unnamed file cannot replace an existing name atomically. */
+	ASSERT(!file->unnamed);
 	if (durable_file_finish(file, error_r) < 0) {
 		durable_file_abort(file_p);
 		return -1;
@@ -346,6 +410,28 @@ durable_file_commit_exclusive(struct durable_file **file_p,
 	const char *ignored;
 	int ret;
 
+	if (file->unnamed) {
+		if (durable_file_sync(file, error_r) < 0) {
+			durable_file_abort(file_p);
+			return -1;
+		}
+		if (durable_file_link_unnamed(file, final_path) < 0) {
+			if (errno != EEXIST) {
+				*error_r = error_set_errno("link %s",
+				    final_path);
+				durable_file_abort(file_p);
+				return -1;
+			}
+			durable_file_abort(file_p);
+			return durable_sync_parent(final_path, error_r) < 0 ?
+			    -1 : 0;
+		}
+		/* Linked and synced: a failing close loses nothing. */
+		(void)durable_file_close(file, &ignored);
+		ret = durable_sync_final(final_path, error_r);
+		durable_file_free(file_p);
+		return ret < 0 ? -1 : 1;
+	}
 	if (durable_file_finish(file, error_r) < 0) {
 		durable_file_abort(file_p);
 		return -1;
@@ -388,8 +474,10 @@ durable_file_abort(struct durable_file **file_p)
 		close(file->fd);
 		file->fd = -1;
 	}
-	/* ENOENT here is normal after a failed rename or link. */
-	(void)unlink(file->tmp_path);
+	/* ENOENT here is normal after a failed rename or link. An unnamed
+	 * file never had its tmp name: closing it was all. */
+	if (!file->unnamed)
+		(void)unlink(file->tmp_path);
 	durable_file_free(file_p);
 }
 

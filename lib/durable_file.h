@@ -23,6 +23,15 @@ struct durable_file;
 int durable_file_create(const char *tmp_path, struct durable_file **file_r,
     const char **error_r);
 
+/* Like durable_file_create, but the file has no name at all until
+ * durable_file_commit_exclusive links it (O_TMPFILE in tmp_path's
+ * directory): one directory change per file instead of three, and a
+ * crash leaves nothing behind. Falls back to durable_file_create where
+ * the filesystem lacks O_TMPFILE. Commit it only with
+ * durable_file_commit_exclusive. */
+int durable_file_create_unnamed(const char *tmp_path,
+    struct durable_file **file_r, const char **error_r);
+
 /* Appends length bytes (handles short writes and EINTR). */
 int durable_file_write(struct durable_file *file, const void *data,
     size_t length, const char **error_r);

@@ -134,12 +134,15 @@ maildir_deliver(const char *maildir_path, const char *base_name,
 		if (ret != 0)
 			return ret < 0 ? -1 : 0;
 	}
-	if (durable_file_create(tmp_path, &file, error_r) < 0) {
+	/* Unnamed in tmp/ until linked into new/, so readers never see a
+	 * partial file, as the Maildir rule wants, at a third of the
+	 * directory changes. */
+	if (durable_file_create_unnamed(tmp_path, &file, error_r) < 0) {
 		/* The name is ours alone, so a tmp file with it is what a
-		 * crashed attempt left behind. */
+		 * crashed attempt left behind (on the named fallback). */
 		if (!check_existing || errno != EEXIST ||
 		    durable_unlink(tmp_path, error_r) < 0 ||
-		    durable_file_create(tmp_path, &file, error_r) < 0)
+		    durable_file_create_unnamed(tmp_path, &file, error_r) < 0)
 			return -1;
 	}
 	if (durable_file_writev(file, parts, part_count, error_r) < 0) {

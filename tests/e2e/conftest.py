@@ -92,6 +92,10 @@ def sluice_factory(sluice_binaries, tls_material):
 def sluice(request, sluice_factory):
     marker = request.node.get_closest_marker("sluice_options")
     options = dict(marker.kwargs) if marker else {}
+    # Indirect parametrization may add settings (see test_durability.py).
+    extra = getattr(request, "param", None)
+    if extra:
+        options["settings"] = {**(options.get("settings") or {}), **extra}
     return sluice_factory(**options)
 
 

@@ -9,7 +9,16 @@ import threading
 import time
 import uuid
 
+import pytest
+
 from sluice_e2e import DEMO, SENDER, make_message
+
+# Every test runs twice: with direct Maildir delivery before the 250 (the
+# default) and through the spool and queue, which is also the fallback.
+pytestmark = pytest.mark.parametrize(
+    "sluice", [{"queue.direct_delivery": "yes"},
+               {"queue.direct_delivery": "no"}],
+    indirect=True, ids=["direct", "spooled"])
 
 BURST_TOTAL = 500
 BURST_SENDERS = 5

@@ -164,6 +164,40 @@ test_durable_file_commit_exclusive(void)
 }
 
 static void
+test_durable_file_unnamed(void)
+{
+	char tmp[512], final[512];
+	struct durable_file *file;
+	const char *error;
+
+	path_in_temp(tmp, sizeof(tmp), "unnamed.tmp");
+	path_in_temp(final, sizeof(final), "unnamed.final");
+
+	/* No name appears until the commit; then exactly the bytes. */
+	test_require(durable_file_create_unnamed(tmp, &file, &error) == 0);
+	test_assert_int(durable_file_write(file, "first", 5, &error), 0);
+	test_assert(!file_exists(tmp));
+	test_assert_int(durable_file_commit_exclusive(&file, final, &error),
+	    1);
+	test_assert(file_equals(final, "first", 5));
+	test_assert(!file_exists(tmp));
+
+	/* Taken final name: 0 and the original stays. */
+	test_require(durable_file_create_unnamed(tmp, &file, &error) == 0);
+	test_assert_int(durable_file_write(file, "second", 6, &error), 0);
+	test_assert_int(durable_file_commit_exclusive(&file, final, &error),
+	    0);
+	test_assert(file_equals(final, "first", 5));
+
+	/* Abort leaves nothing, and never touches a file named tmp. */
+	put_file(tmp, "someone else's");
+	test_require(durable_file_create_unnamed(tmp, &file, &error) == 0);
+	durable_file_abort(&file);
+	test_assert(file == NULL);
+	test_assert(file_equals(tmp, "someone else's", 14));
+}
+
+static void
 test_durable_file_write_whole_replaces(void)
 {
 	char tmp[512], final[512];
@@ -281,6 +315,7 @@ main(void)
 		TEST_CASE(test_durable_file_commit_exact_content),
 		TEST_CASE(test_durable_file_abort_removes_tmp),
 		TEST_CASE(test_durable_file_commit_exclusive),
+		TEST_CASE(test_durable_file_unnamed),
 		TEST_CASE(test_durable_file_write_whole_replaces),
 		TEST_CASE(test_durable_file_read_whole_limit),
 		TEST_CASE(test_durable_mkdir_all),
