@@ -438,6 +438,15 @@ smtp_session_process_input(struct smtp_session *session)
 
 	while (!session->waiting && session->state != SMTP_STATE_CLOSING &&
 	    session->connection != NULL) {
+		if (session->stop_requested &&
+		    session->state != SMTP_STATE_DATA) {
+			/* The transaction that held the stop back is over. */
+			smtp_session_reply(session, 421, "4.3.2",
+			    "%s Service shutting down",
+			    session->config->hostname);
+			smtp_session_close(session);
+			break;
+		}
 		if (connection_output_length(session->connection) +
 		    buffer_length(&session->output) > SMTP_OUTPUT_HIGH_WATER) {
 			/* The client pipelines without reading; wait. */
