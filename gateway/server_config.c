@@ -16,23 +16,23 @@ static const char *const bare_newline_choices[] = { "reject", "accept",
 #define CORE(field) offsetof(struct core_settings, field)
 static const struct setting core_table[] = {
 	{ "hostname", SETTING_STRING, CORE(hostname), 0, 0, "",
-	    "Name in the SMTP banner and Received headers; empty means the system host name", NULL },
+	    "Name in the SMTP banner and Received headers; empty means the system's host name.", NULL },
 	{ "state_dir", SETTING_STRING, CORE(state_dir), 0, 0,
-	    SLUICE_LOCALSTATEDIR "/lib/sluice",
-	    "Directory holding the spool, databases and mailboxes", NULL },
+	    "/var/lib/sluice",
+	    "Directory holding the spool, databases and mailboxes.", NULL },
 	{ "user", SETTING_STRING, CORE(user), 0, 0, "sluice",
-	    "Unprivileged user sluiced switches to after binding its ports when started as root", NULL },
+	    "Unprivileged user sluiced switches to after binding its ports when started as root.", NULL },
 	{ "pid_file", SETTING_STRING, CORE(pid_file), 0, 0, "",
-	    "PID file; empty means STATE_DIR/sluiced.pid", NULL },
+	    "PID file; empty means STATE_DIR/sluiced.pid.", NULL },
 	{ "log_level", SETTING_ENUM, CORE(log_level), 0, 0, "info",
-	    "Least severe log level written", log_level_choices },
+	    "Least severe log level written.", log_level_choices },
 	{ "workers", SETTING_INT, CORE(workers), 0, 256, "0",
-	    "Worker threads for scanning and other CPU work; 0 means one per core", NULL },
+	    "Worker threads for scanning and other CPU work; 0 means one per core.", NULL },
 	{ "io_workers", SETTING_INT, CORE(io_workers), 1, 256, "16",
-	    "Threads for blocking disk work (fsync); more overlap more disk flushes", NULL },
+	    "Threads for blocking disk work (fsync); more overlap more disk flushes.", NULL },
 	{ "shutdown_timeout", SETTING_DURATION, CORE(shutdown_timeout), 1,
 	    3600, "30s",
-	    "How long a stop waits for sessions in DATA before cutting them off", NULL },
+	    "How long a stop waits for sessions in DATA before cutting them off.", NULL },
 };
 static const struct settings_section core_section = {
 	"core", core_table, ARRAY_LENGTH(core_table),
@@ -42,25 +42,25 @@ static const struct settings_section core_section = {
 #define SMTP(field) offsetof(struct smtp_settings, field)
 static const struct setting smtp_table[] = {
 	{ "smtp.listen", SETTING_STRING, SMTP(listen), 0, 0, "",
-	    "Inbound SMTP (MX) addresses: HOST:PORT, [IPv6]:PORT, comma-separated; empty disables", NULL },
+	    "Inbound SMTP (MX) addresses: HOST:PORT, [IPv6]:PORT, comma-separated; empty disables.", NULL },
 	{ "smtp.max_message_size", SETTING_SIZE, SMTP(max_message_size), 1024,
 	    (int64_t)1 << 32, "25M",
-	    "Largest message accepted, as advertised in SIZE", NULL },
+	    "Largest message accepted, as advertised in SIZE.", NULL },
 	{ "smtp.max_connections", SETTING_INT, SMTP(max_connections), 1,
-	    100000, "200", "Simultaneous SMTP connections per listener", NULL },
+	    100000, "200", "Simultaneous SMTP connections per listener.", NULL },
 	{ "smtp.max_recipients", SETTING_INT, SMTP(max_recipients), 1, 100000,
-	    "100", "Recipients per message; more get 452 4.5.3", NULL },
+	    "100", "Recipients per message; more get 452 4.5.3.", NULL },
 	{ "smtp.max_errors", SETTING_INT, SMTP(max_errors), 1, 1000, "10",
-	    "Client errors before the session is ended with 421", NULL },
+	    "Client errors before the session is ended with 421.", NULL },
 	{ "smtp.line_limit", SETTING_INT, SMTP(line_limit), 512, 65536, "2048",
-	    "Longest command line in octets, CRLF included; longer ones get 500 5.5.2", NULL },
+	    "Longest command line in octets, CRLF included; longer ones get 500 5.5.2.", NULL },
 	{ "smtp.timeout", SETTING_DURATION, SMTP(timeout), 1, 86400, "300s",
-	    "Idle time allowed while waiting for the client", NULL },
+	    "Idle time allowed while waiting for the client.", NULL },
 	{ "smtp.bare_newline", SETTING_ENUM, SMTP(bare_newline), 0, 0,
 	    "reject",
-	    "A bare LF or CR in DATA: reject the message with 550 5.5.2, or accept it", bare_newline_choices },
+	    "A bare LF or CR in DATA: reject the message with 550 5.5.2, or accept it.", bare_newline_choices },
 	{ "smtp.banner", SETTING_STRING, SMTP(banner), 0, 0, "ESMTP",
-	    "Text after the host name in the 220 greeting", NULL },
+	    "Text after the host name in the 220 greeting.", NULL },
 };
 static const struct settings_section smtp_section = {
 	"smtp", smtp_table, ARRAY_LENGTH(smtp_table),
@@ -70,9 +70,9 @@ static const struct settings_section smtp_section = {
 #define TLS(field) offsetof(struct tls_settings, field)
 static const struct setting tls_table[] = {
 	{ "tls.cert", SETTING_STRING, TLS(cert), 0, 0, "",
-	    "PEM certificate chain for STARTTLS and implicit TLS; empty disables TLS", NULL },
+	    "PEM certificate chain for STARTTLS and implicit TLS; empty disables TLS.", NULL },
 	{ "tls.key", SETTING_STRING, TLS(key), 0, 0, "",
-	    "PEM private key matching tls.cert", NULL },
+	    "PEM private key matching tls.cert.", NULL },
 };
 static const struct settings_section tls_section = {
 	"tls", tls_table, ARRAY_LENGTH(tls_table), sizeof(struct tls_settings),
@@ -81,13 +81,13 @@ static const struct settings_section tls_section = {
 #define QUEUE(field) offsetof(struct queue_settings, field)
 static const struct setting queue_table[] = {
 	{ "queue.retry_min", SETTING_DURATION, QUEUE(retry_min), 1, 86400,
-	    "60s", "First retry delay after a temporary delivery failure", NULL },
+	    "60s", "First retry delay after a temporary delivery failure.", NULL },
 	{ "queue.retry_max", SETTING_DURATION, QUEUE(retry_max), 1, 86400,
-	    "1h", "Longest delay between retries (the delay doubles up to this)", NULL },
+	    "1h", "Longest delay between retries (the delay doubles up to this).", NULL },
 	{ "queue.max_deliveries", SETTING_INT, QUEUE(max_deliveries), 1, 10000,
-	    "32", "Messages being delivered at the same time", NULL },
+	    "32", "Messages being delivered at the same time.", NULL },
 	{ "queue.direct_delivery", SETTING_BOOL, QUEUE(direct_delivery), 0, 0,
-	    "yes", "Write mail for local users straight into their Maildirs before the 250, without a spool copy; the spool stays the fallback", NULL },
+	    "yes", "Write mail for local users straight into their Maildirs before the 250, without a spool copy; the spool stays the fallback.", NULL },
 };
 static const struct settings_section queue_section = {
 	"queue", queue_table, ARRAY_LENGTH(queue_table),

@@ -478,33 +478,72 @@ settings_write_value(const struct setting *setting, const void *values,
 	}
 }
 
+/* Writes text as "# " comment lines wrapped before column 78. */
+static void
+settings_write_comment(FILE *out, const char *text)
+{
+	const char *line = text, *space, *cut;
+
+	while (*line != '\0') {
+		cut = line + strlen(line);
+		if (cut - line > 76) {
+			cut = line + 76;
+			for (space = cut; space > line && *space != ' '; space--)
+				;
+			if (space > line)
+				cut = space;
+		}
+		fprintf(out, "# %.*s\n", (int)(cut - line), line);
+		line = *cut == ' ' ? cut + 1 : cut;
+	}
+}
+
 void
 settings_write(const struct settings *settings, FILE *out, bool with_help)
 {
-	size_t s, i, c;
+	char comment[1024];
+	size_t s, i, c, used;
 
 	for (s = 0; s < settings->section_count; s++) {
 		const struct settings_section *section = settings->sections[s];
 		if (with_help)
-			fprintf(out, "%s## %s\n", s == 0 ? "" : "\n",
+			fprintf(out, "%s## %s\n\n", s == 0 ? "" : "\n",
 			    section->name);
 		for (i = 0; i < section->count; i++) {
 			const struct setting *setting = &section->settings[i];
-			if (with_help) {
-				fprintf(out, "# %s (default: %s", setting->help,
-				    setting->default_value != NULL &&
-				    *setting->default_value != '\0' ?
-				    setting->default_value : "empty");
-				if (setting->type == SETTING_ENUM) {
-					fputs("; one of:", out);
-					for (c = 0; setting->choices[c] != NULL; c++)
-						fprintf(out, " %s", setting->choices[c]);
-				}
-				fputs(")\n", out);
+			const char *text = setting->default_value != NULL ?
+			    setting->default_value : "";
+			if (!with_help) {
+				fprintf(out, "%s =%s", setting->key,
+				    setting->type == SETTING_STRING &&
+				    **(char *const *)(const void *)((const
+				    unsigned char *)settings->values[s] +
+				    setting->offset) == '\0' ? "" : " ");
+				settings_write_value(setting,
+				    settings->values[s], out);
+				fputc('\n', out);
+				continue;
 			}
-			fprintf(out, "%s = ", setting->key);
-			settings_write_value(setting, settings->values[s], out);
-			fputc('\n', out);
+			/* A template: every key commented out at its
+			 * default, so the file changes nothing until edited. */
+			used = (size_t)snprintf(comment, sizeof(comment), "%s",
+			    setting->help);
+			if (setting->type == SETTING_ENUM) {
+				used += (size_t)snprintf(comment + used,
+				    sizeof(comment) - MIN(used, sizeof(comment)),
+				    " One of:");
+				for (c = 0; setting->choices[c] != NULL &&
+				    used < sizeof(comment); c++)
+					used += (size_t)snprintf(comment + used,
+					    sizeof(comment) - used, " %s",
+					    setting->choices[c]);
+				if (used < sizeof(comment))
+					snprintf(comment + used,
+					    sizeof(comment) - used, ".");
+			}
+			settings_write_comment(out, comment);
+			fprintf(out, "#%s =%s%s\n\n", setting->key,
+			    *text != '\0' ? " " : "", text);
 		}
 	}
 }

@@ -72,8 +72,9 @@ int settings_set(struct settings *settings, const char *key,
 const void *settings_section_values(const struct settings *settings,
     const struct settings_section *section);
 
-/* Writes every setting as "key = value", grouped by section; with
- * with_help, each is preceded by "# help (default: X)". */
+/* Without with_help: every effective setting as "key = value". With
+ * with_help: a commented template, each key under its help text and
+ * commented out at its default ("#key = default"), grouped by section. */
 void settings_write(const struct settings *settings, FILE *out,
     bool with_help);
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sluice_e2e import (DEMO, DOMAIN, LOOPBACK, SENDER, SLUICE_CLI, SLUICED,
-                        SYSTEM_USER, chown_tree, free_ports, is_root,
-                        parse_config, unique_marker)
+from sluice_e2e import (DEMO, DOMAIN, LOOPBACK, REPO_ROOT, SENDER,
+                        SLUICE_CLI, SLUICED, SYSTEM_USER, chown_tree,
+                        free_ports, is_root, parse_config, unique_marker)
 
 
 def listed(result):
@@ -200,3 +200,21 @@ def test_init_writes_a_working_setup(sluice_binaries, sluice_factory):
     message, = instance.wait_for_messages(DEMO, 1, marker=marker)
     assert message.startswith(f"Return-Path: <{SENDER}>\n".encode())
     assert os.path.isdir(instance.maildir(DEMO) / "tmp")
+
+
+def test_shipped_sample_config_matches_the_tables(sluice_binaries):
+    """doc/sluice.conf.sample is generated from the settings tables; a key
+    added or changed in the code without regenerating it fails here
+    (regenerate: cli/sluice config defaults > doc/sluice.conf.sample)."""
+    sample = REPO_ROOT / "doc" / "sluice.conf.sample"
+    result = subprocess.run([str(SLUICE_CLI), "config", "defaults"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == sample.read_text(), \
+        "doc/sluice.conf.sample is stale"
+    # Every key is commented out, so the sample loads as pure defaults.
+    check = subprocess.run([str(SLUICE_CLI), "-c", str(sample), "config",
+                            "check"], capture_output=True, text=True,
+                           timeout=30)
+    assert check.returncode == 0, check.stderr
+    assert "smtp.max_message_size = 26214400" in check.stdout

@@ -159,22 +159,36 @@ test_settings_write_round_trips(void)
 {
 	struct settings *settings = settings_new(demo_sections, 1);
 	struct settings *again = settings_new(demo_sections, 1);
-	const char *error = NULL, *path;
-	char file[512];
+	struct settings *template = settings_new(demo_sections, 1);
+	const char *error = NULL;
+	char file[512], sample[512];
 	FILE *out;
 
 	test_require(settings_set(settings, "demo.max_size", "3M", "test",
 	    &error) == 0);
+	test_require(settings_set(settings, "demo.listen", "", "test",
+	    &error) == 0);
+	/* The effective settings load back to the same values. */
 	snprintf(file, sizeof(file), "%s/written.conf", test_temp_dir());
 	out = fopen(file, "w");
-	settings_write(settings, out, true);
+	settings_write(settings, out, false);
 	fclose(out);
-	path = file;
-	test_require(settings_load_file(again, path, &error) == 0);
+	test_require(settings_load_file(again, file, &error) == 0);
 	test_assert_int(((const struct demo_settings *)settings_section_values(
 	    again, &demo_section))->max_size, 3 * 1024 * 1024);
+	test_assert_string(((const struct demo_settings *)
+	    settings_section_values(again, &demo_section))->listen, "");
+	/* The template loads, and changes nothing: all of it is comments. */
+	snprintf(sample, sizeof(sample), "%s/template.conf", test_temp_dir());
+	out = fopen(sample, "w");
+	settings_write(settings, out, true);
+	fclose(out);
+	test_require(settings_load_file(template, sample, &error) == 0);
+	test_assert_int(((const struct demo_settings *)settings_section_values(
+	    template, &demo_section))->max_size, 25 * 1024 * 1024);
 	settings_free(&settings);
 	settings_free(&again);
+	settings_free(&template);
 }
 
 static void
