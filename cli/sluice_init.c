@@ -177,6 +177,7 @@ sluice_init_main(struct cli_context *context, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *hostname = "sluice.example.test", *error;
+	static char config_path[PATH_MAX + 16];
 	char dir[PATH_MAX], *path, *password;
 	struct user_accounts *accounts;
 	long port_base = 2500;
@@ -232,7 +233,9 @@ sluice_init_main(struct cli_context *context, int argc, char **argv)
 			return cli_error("init: cannot write the certificate in "
 			    "%s/tls", dir);
 	}
-	path = alloc_printf("%s/sluice.conf", dir);
+	/* Static: the context refers to it until the program exits. */
+	snprintf(config_path, sizeof(config_path), "%s/sluice.conf", dir);
+	path = config_path;
 	ret = sluice_init_write_config(path, dir, hostname, port_base);
 	context->config_path = path;
 	if (ret < 0)
