@@ -17,8 +17,11 @@ struct cli_context {
 /* Prints "sluice: MESSAGE" on stderr; returns 1 (the exit status). */
 int cli_error(const char *fmt, ...) ATTR_PRINTF(1, 2);
 
-/* Prints usage on stderr; returns 2. */
+/* Bad usage: prints "sluice: WHAT; usage: USAGE" as one line on stderr
+ * and returns 2 (the exit status for bad usage). */
 int cli_usage(const char *usage);
+int cli_usage_error(const char *usage, const char *fmt, ...)
+    ATTR_PRINTF(2, 3);
 
 /* True if argv[1] asks for help (-h, --help, help). */
 bool cli_wants_help(int argc, char **argv);

@@ -23,10 +23,22 @@ cli_error(const char *fmt, ...)
 }
 
 int
+cli_usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sluice: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; usage: %s\n", usage);
+	return 2;
+}
+
+int
 cli_usage(const char *usage)
 {
-	fprintf(stderr, "usage: %s\n", usage);
-	return 2;
+	return cli_usage_error(usage, "wrong number of arguments");
 }
 
 bool
@@ -87,22 +99,26 @@ cli_open_accounts(struct cli_context *context)
 	return accounts;
 }
 
+/* Reads one line without its line end. Returns NULL after printing the
+ * reason (end of input, or a line over CLI_PASSWORD_MAX bytes). */
 static char *
 cli_read_line(FILE *in)
 {
-	char line[CLI_PASSWORD_MAX + 2];
+	char line[CLI_PASSWORD_MAX + 3];
 	size_t length;
 
-	if (fgets(line, sizeof(line), in) == NULL)
+	if (fgets(line, sizeof(line), in) == NULL) {
+		cli_error("no password on standard input");
 		return NULL;
+	}
 	length = strlen(line);
+	while (length > 0 && (line[length - 1] == '\n' ||
+	    line[length - 1] == '\r'))
+		line[--length] = '\0';
 	if (length > CLI_PASSWORD_MAX) {
 		cli_error("password longer than %d bytes", CLI_PASSWORD_MAX);
 		return NULL;
 	}
-	while (length > 0 && (line[length - 1] == '\n' ||
-	    line[length - 1] == '\r'))
-		line[--length] = '\0';
 	return alloc_strdup(line);
 }
 
@@ -129,12 +145,8 @@ cli_read_password(void)
 {
 	char *first, *second;
 
-	if (!isatty(STDIN_FILENO)) {
-		first = cli_read_line(stdin);
-		if (first == NULL)
-			cli_error("no password on standard input");
-		return first;
-	}
+	if (!isatty(STDIN_FILENO))
+		return cli_read_line(stdin);
 	first = cli_prompt("Password: ");
 	if (first == NULL)
 		return NULL;

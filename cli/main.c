@@ -64,6 +64,7 @@ main(int argc, char **argv)
 	log_open("sluice", LOG_TARGET_TERMINAL);
 	log_set_level(LOG_LEVEL_WARN);
 	/* '+': stop at the command so its own options stay its own. */
+	opterr = 0;
 	while ((opt = getopt(argc, argv, "+c:hV")) != -1) {
 		switch (opt) {
 		case 'c':
@@ -75,11 +76,16 @@ main(int argc, char **argv)
 			printf("sluice %s\n", PACKAGE_VERSION);
 			return 0;
 		default:
-			return cli_main_usage(stderr, 2);
+			cli_error(optopt == 'c' ? "option -c needs a FILE "
+			    "(try 'sluice --help')" : "unknown option -%c "
+			    "(try 'sluice --help')", optopt);
+			return 2;
 		}
 	}
-	if (optind >= argc)
-		return cli_main_usage(stderr, 2);
+	if (optind >= argc) {
+		cli_error("no command given (try 'sluice --help')");
+		return 2;
+	}
 	if (strcmp(argv[optind], "--help") == 0 ||
 	    strcmp(argv[optind], "help") == 0)
 		return cli_main_usage(stdout, 0);
@@ -91,6 +97,6 @@ main(int argc, char **argv)
 			return status;
 		}
 	}
-	return cli_error("unknown command '%s' (try 'sluice --help')",
-	    argv[optind]);
+	cli_error("unknown command '%s' (try 'sluice --help')", argv[optind]);
+	return 2;
 }

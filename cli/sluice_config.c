@@ -43,6 +43,6 @@ sluice_config_main(struct cli_context *context, int argc, char **argv)
 		server_config_unref(&config);
 		return 0;
 	}
-	return cli_error("config: unknown action '%s' (check, defaults)",
-	    argv[1]);
+	return cli_usage_error(sluice_config_usage,
+	    "config: unknown action '%s'", argv[1]);
 }

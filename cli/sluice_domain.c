@@ -53,8 +53,8 @@ sluice_domain_main(struct cli_context *context, int argc, char **argv)
 		if (argc != 3)
 			return cli_usage(sluice_domain_usage);
 	} else {
-		return cli_error("domain: unknown action '%s' (add, list, del)",
-		    argv[1]);
+		return cli_usage_error(sluice_domain_usage,
+		    "domain: unknown action '%s'", argv[1]);
 	}
 	accounts = cli_open_accounts(context);
 	if (accounts == NULL)

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
@@ -120,6 +121,23 @@ out:
 	return ret;
 }
 
+/* As root, the key stays root's but the sluice group may read it, so
+ * sluiced can reload the certificate on SIGHUP after dropping root. */
+static int
+sluice_init_share_key(const char *dir, const char *key)
+{
+	struct passwd *pw;
+	char tls_dir[PATH_MAX + 8];
+
+	if (geteuid() != 0 || (pw = getpwnam("sluice")) == NULL)
+		return 0;
+	snprintf(tls_dir, sizeof(tls_dir), "%s/tls", dir);
+	if (chown(tls_dir, 0, pw->pw_gid) < 0 || chmod(tls_dir, 0750) < 0 ||
+	    chown(key, 0, pw->pw_gid) < 0 || chmod(key, 0640) < 0)
+		return -1;
+	return 0;
+}
+
 static char *
 sluice_init_password(void)
 {
@@ -185,6 +203,7 @@ sluice_init_main(struct cli_context *context, int argc, char **argv)
 	int opt, ret;
 
 	optind = 1;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
@@ -194,22 +213,28 @@ sluice_init_main(struct cli_context *context, int argc, char **argv)
 			port_base = strtol(optarg, &end, 10);
 			if (*end != '\0' || port_base < 1024 ||
 			    port_base > 65000)
-				return cli_error("init: --port-base must be a "
-				    "number from 1024 to 65000");
+				return cli_usage_error(sluice_init_usage,
+				    "init: --port-base must be a number from "
+				    "1024 to 65000");
 			break;
 		case 'h':
 			printf("usage: %s\n", sluice_init_usage);
 			return 0;
 		default:
-			return cli_usage(sluice_init_usage);
+			return cli_usage_error(sluice_init_usage,
+			    "init: unknown option or missing value '%s'",
+			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage(sluice_init_usage);
+		return cli_usage_error(sluice_init_usage,
+		    optind == argc ? "init: missing DIR" :
+		    "init: one DIR only");
 	if (strspn(hostname, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(hostname) ||
 	    *hostname == '\0')
-		return cli_error("init: '%s' is not a host name", hostname);
+		return cli_usage_error(sluice_init_usage,
+		    "init: '%s' is not a host name", hostname);
 	if (!sluice_init_dir_usable(argv[optind]))
 		return cli_error("init: %s exists and is not empty",
 		    argv[optind]);
@@ -227,6 +252,8 @@ sluice_init_main(struct cli_context *context, int argc, char **argv)
 		char *cert = alloc_printf("%s/tls/cert.pem", dir);
 		char *key = alloc_printf("%s/tls/key.pem", dir);
 		ret = sluice_init_certificate(cert, key, hostname);
+		if (ret == 0)
+			ret = sluice_init_share_key(dir, key);
 		free(cert);
 		free(key);
 		if (ret < 0)

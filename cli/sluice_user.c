@@ -50,11 +50,12 @@ sluice_user_main(struct cli_context *context, int argc, char **argv)
 		if (argc != 3)
 			return cli_usage(sluice_user_usage);
 		if (strchr(argv[2], '@') == NULL)
-			return cli_error("user %s: '%s' is not an address "
-			    "(user@domain)", action, argv[2]);
+			return cli_usage_error(sluice_user_usage,
+			    "user %s: '%s' is not an address (user@domain)",
+			    action, argv[2]);
 	} else {
-		return cli_error("user: unknown action '%s' (add, passwd, list, "
-		    "del)", action);
+		return cli_usage_error(sluice_user_usage,
+		    "user: unknown action '%s'", action);
 	}
 	if (strcmp(action, "add") == 0 || strcmp(action, "passwd") == 0) {
 		password = cli_read_password();

@@ -128,21 +128,29 @@ check_not_running(const char *pid_file)
 		    "pid_file=%s", pid, pid_file);
 }
 
+/* Writes the pid file through a descriptor we created (O_EXCL,
+ * O_NOFOLLOW), so its owner and mode are set on that very file, never on
+ * whatever a symlink planted in a user-writable directory points to. */
 static void
 write_pid_file(const char *pid_file, uid_t uid, gid_t gid)
 {
 	char text[32], *tmp = alloc_printf("%s.tmp", pid_file);
-	const char *error;
 	int length = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	int fd;
 
 	(void)unlink(tmp);
-	if (durable_file_write_whole(tmp, pid_file, text, (size_t)length,
-	    &error) < 0)
-		log_fatalx("event=start_failed pid_file=%s error=%s", pid_file,
-		    error);
-	if (uid != (uid_t)-1 && chown(pid_file, uid, gid) < 0)
-		log_fatal("chown %s", pid_file);
-	(void)chmod(pid_file, 0644);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	if (fd < 0)
+		log_fatal("event=start_failed pid_file=%s", tmp);
+	if (write(fd, text, (size_t)length) != length ||
+	    (uid != (uid_t)-1 && fchown(fd, uid, gid) < 0) ||
+	    fchmod(fd, 0644) < 0 || fsync(fd) < 0 || close(fd) < 0)
+		log_fatal("event=start_failed pid_file=%s", tmp);
+	/* No directory sync: after a crash a stale pid file is harmless
+	 * (check_not_running looks for a live process). */
+	if (rename(tmp, pid_file) < 0)
+		log_fatal("event=start_failed pid_file=%s", pid_file);
 	free(tmp);
 }
 
@@ -213,12 +221,16 @@ load_tls(const struct server_config *config)
 	return tls;
 }
 
+/* Reloads sluice.conf. A config that does not load changes nothing. A
+ * certificate that cannot be read (after the privilege drop the key must
+ * be readable by `user`) keeps the current one; the rest still applies. */
 static void
 server_reload(int signo, void *context)
 {
 	struct server_config *config;
 	struct tls_context *tls = NULL;
 	const char *error;
+	bool keep_tls = false;
 
 	(void)signo;
 	(void)context;
@@ -231,9 +243,10 @@ server_reload(int signo, void *context)
 		tls = tls_context_new_server(config->tls->cert, config->tls->key,
 		    &error);
 		if (tls == NULL) {
-			log_error("event=reload_failed error=%s", error);
-			server_config_unref(&config);
-			return;
+			log_warn("event=reload_partial key=tls.cert "
+			    "reason=keeping_current_certificate error=%s",
+			    error);
+			keep_tls = server.tls != NULL;
 		}
 	}
 	if (strcmp(config->smtp->listen, server.config->smtp->listen) != 0)
@@ -242,8 +255,10 @@ server_reload(int signo, void *context)
 	if (strcmp(config->core->state_dir, server.config->core->state_dir) != 0)
 		log_warn("event=reload_partial key=state_dir "
 		    "reason=restart_needed");
-	tls_context_unref(&server.tls);
-	server.tls = tls;
+	if (!keep_tls) {
+		tls_context_unref(&server.tls);
+		server.tls = tls;
+	}
 	server_config_unref(&server.config);
 	server.config = config;
 	log_set_level((enum log_level)config->core->log_level);

@@ -23,6 +23,7 @@ enum queue_outcome {
 	QUEUE_OUTCOME_DELIVERED,
 	QUEUE_OUTCOME_DEFERRED, /* temporary failure: retry later */
 	QUEUE_OUTCOME_FAILED,   /* permanent: moved to spool/failed */
+	QUEUE_OUTCOME_GONE,     /* no spool file: nothing to do */
 };
 
 struct queue_entry {
@@ -38,7 +39,6 @@ struct queue_job {
 	struct queue_entry *entry;
 	struct spool *spool;
 	const char *mail_root;
-	char hostname[256]; /* a copy: a reload may free the config */
 	enum queue_outcome outcome;
 	unsigned delivered;
 	unsigned duplicates;
@@ -87,7 +87,16 @@ queue_job_work(void *context)
 	if (spool_read(job->spool, job->entry->id, QUEUE_MAX_FILE, arena,
 	    &envelope, &data, &length, &error) < 0) {
 		snprintf(job->error, sizeof(job->error), "%s", error);
-		job->outcome = QUEUE_OUTCOME_DEFERRED;
+		if (errno == ENOENT) {
+			job->outcome = QUEUE_OUTCOME_GONE;
+		} else if (errno == EBADMSG) {
+			/* Retrying cannot mend it: keep it for the admin. */
+			job->outcome = spool_move_to_failed(job->spool,
+			    job->entry->id, &error) < 0 ?
+			    QUEUE_OUTCOME_DEFERRED : QUEUE_OUTCOME_FAILED;
+		} else {
+			job->outcome = QUEUE_OUTCOME_DEFERRED;
+		}
 		goto out;
 	}
 	for (i = 0; i < envelope.recipient_count; i++) {
@@ -109,7 +118,7 @@ queue_job_work(void *context)
 		message.length = length;
 		message.recovering = job->entry->recovering;
 		ret = local_delivery_deliver(job->mail_root, &message,
-		    job->hostname, &error);
+		    envelope.hostname, &error);
 		if (ret < 0) {
 			snprintf(job->error, sizeof(job->error), "<%s>: %s",
 			    recipient->mailbox, error);
@@ -188,6 +197,11 @@ queue_job_done(void *context)
 		    entry->id, job->delivered, job->duplicates);
 		free(entry);
 		break;
+	case QUEUE_OUTCOME_GONE:
+		log_warn("event=spool_file_missing id=%s action=dropped",
+		    entry->id);
+		free(entry);
+		break;
 	case QUEUE_OUTCOME_FAILED:
 		log_error("event=delivery_failed id=%s error=%s "
 		    "action=moved_to_spool_failed", entry->id, job->error);
@@ -223,8 +237,6 @@ queue_start_jobs(struct queue *queue)
 		job->entry = entry;
 		job->spool = server->spool;
 		job->mail_root = server->mail_root;
-		snprintf(job->hostname, sizeof(job->hostname), "%s",
-		    server->config->hostname);
 		queue->running++;
 		worker_pool_submit(server->io_workers, queue_job_work,
 		    queue_job_done, job);

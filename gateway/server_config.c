@@ -87,7 +87,7 @@ static const struct setting queue_table[] = {
 	{ "queue.max_deliveries", SETTING_INT, QUEUE(max_deliveries), 1, 10000,
 	    "32", "Messages being delivered at the same time.", NULL },
 	{ "queue.direct_delivery", SETTING_BOOL, QUEUE(direct_delivery), 0, 0,
-	    "yes", "Write mail for local users straight into their Maildirs before the 250, without a spool copy; the spool stays the fallback.", NULL },
+	    "yes", "Write a message for one local user straight into the Maildir before the 250, without a spool copy; the spool stays the path for several recipients and the fallback.", NULL },
 };
 static const struct settings_section queue_section = {
 	"queue", queue_table, ARRAY_LENGTH(queue_table),

@@ -175,6 +175,14 @@ smtp_commands_check_rcpt(struct smtp_session *session,
 		    "Error: need MAIL command");
 		return -1;
 	}
+	/* Before parsing: every accepted RCPT, duplicates included, counts,
+	 * so a client cannot grow the transaction without bound. */
+	if (transaction->rcpt_commands >=
+	    (size_t)session->config->smtp->max_recipients) {
+		smtp_session_reply_error(session, 452, "4.5.3",
+		    "Error: too many recipients");
+		return -1;
+	}
 	if (smtp_command_parse_path(transaction->arena, arguments, "TO",
 	    transaction->smtputf8, &path, &parameters, &count, &error) < 0) {
 		smtp_session_reply_error(session, 501, "5.1.3",
@@ -184,12 +192,6 @@ smtp_commands_check_rcpt(struct smtp_session *session,
 	if (count > 0) {
 		smtp_session_reply_error(session, 555, "5.5.4",
 		    "Unsupported option: %s", parameters[0].keyword);
-		return -1;
-	}
-	if (transaction->recipient_count >=
-	    (size_t)session->config->smtp->max_recipients) {
-		smtp_session_reply(session, 452, "4.5.3",
-		    "Error: too many recipients");
 		return -1;
 	}
 	if (user_accounts_lookup_recipient(session->server->accounts,
@@ -233,6 +235,7 @@ smtp_commands_check_rcpt(struct smtp_session *session,
 static void
 smtp_commands_proceed_rcpt(struct smtp_session *session)
 {
+	session->transaction->rcpt_commands++;
 	if (session->pending_mailbox != NULL)
 		smtp_transaction_add_recipient(session->transaction,
 		    session->pending_address, session->pending_mailbox);

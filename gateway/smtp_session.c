@@ -81,6 +81,11 @@ smtp_session_reply_error(struct smtp_session *session, unsigned code,
 	}
 }
 
+/* A client that stops reading never lets our last reply drain; cut it
+ * off after this long (or smtp.timeout, if shorter) so it cannot hold a
+ * connection slot. */
+#define SMTP_CLOSE_DEADLINE_MSEC (10 * 1000)
+
 void
 smtp_session_close(struct smtp_session *session)
 {
@@ -88,9 +93,13 @@ smtp_session_close(struct smtp_session *session)
 		return;
 	session->state = SMTP_STATE_CLOSING;
 	smtp_session_flush(session);
-	loop_timer_stop(session->idle_timer);
-	if (session->connection != NULL)
+	if (session->connection != NULL) {
 		connection_close_after_flush(session->connection);
+		loop_timer_start(session->idle_timer, MIN(SMTP_CLOSE_DEADLINE_MSEC,
+		    (uint64_t)session->config->smtp->timeout * 1000));
+	} else {
+		loop_timer_stop(session->idle_timer);
+	}
 }
 
 void
@@ -116,6 +125,16 @@ smtp_session_idle_timeout(void *context)
 {
 	struct smtp_session *session = context;
 
+	if (session->state == SMTP_STATE_CLOSING) {
+		log_info("session=%s event=disconnect reason=close_timeout "
+		    "messages=%u", session->id, session->messages);
+		connection_free(&session->connection);
+		if (session->waiting)
+			session->connection_gone = true;
+		else
+			smtp_session_free(session);
+		return;
+	}
 	log_info("session=%s event=timeout state=%d", session->id,
 	    (int)session->state);
 	smtp_session_reply(session, 421, "4.4.2",
@@ -139,7 +158,8 @@ smtp_session_resume(struct smtp_session *session,
 	}
 	smtp_session_flush(session);
 	if (session->connection != NULL && session->state != SMTP_STATE_CLOSING) {
-		connection_resume_input(session->connection);
+		if (!session->output_blocked)
+			connection_resume_input(session->connection);
 		smtp_session_arm_timer(session);
 		smtp_session_process_input(session);
 	}
@@ -364,15 +384,19 @@ smtp_session_data_end(struct smtp_session *session)
 	job->direct = session->config->queue->direct_delivery;
 	job->envelope.id = transaction->id;
 	job->envelope.received = (int64_t)time(NULL);
+	job->envelope.hostname = job->hostname;
 	job->envelope.client_address = session->client_address;
 	job->envelope.helo = session->helo != NULL ?
 	    arena_strdup(transaction->arena, session->helo) : "";
 	job->envelope.mail_from = transaction->mail_from;
 	job->envelope.recipients = transaction->recipients;
 	job->envelope.recipient_count = transaction->recipient_count;
-	for (size_t i = 0; i < transaction->recipient_count; i++)
-		if (transaction->recipients[i].mailbox[0] == '\0')
-			job->direct = false;
+	/* One local recipient only: with several, a failure after some
+	 * were served could leave the client with a 451 for a message
+	 * partly delivered, and its retry would duplicate those copies. */
+	if (transaction->recipient_count != 1 ||
+	    transaction->recipients[0].mailbox[0] == '\0')
+		job->direct = false;
 	job->part.iov_base = (void *)buffer_data(&transaction->message);
 	job->part.iov_len = buffer_length(&transaction->message);
 
@@ -449,8 +473,11 @@ smtp_session_process_input(struct smtp_session *session)
 		}
 		if (connection_output_length(session->connection) +
 		    buffer_length(&session->output) > SMTP_OUTPUT_HIGH_WATER) {
-			/* The client pipelines without reading; wait. */
+			/* The client pipelines without reading: stop reading
+			 * until our replies drain. The idle timer keeps
+			 * running, so a client that never reads times out. */
 			session->output_blocked = true;
+			connection_pause_input(session->connection);
 			break;
 		}
 		data = connection_input_peek(session->connection, &length);
@@ -494,7 +521,8 @@ smtp_session_on_input(struct connection *connection, void *context)
 	struct smtp_session *session = context;
 
 	(void)connection;
-	if (session->waiting || session->state == SMTP_STATE_CLOSING)
+	if (session->waiting || session->output_blocked ||
+	    session->state == SMTP_STATE_CLOSING)
 		return;
 	smtp_session_arm_timer(session);
 	smtp_session_process_input(session);
@@ -508,7 +536,11 @@ smtp_session_on_drained(struct connection *connection, void *context)
 	(void)connection;
 	if (session->output_blocked) {
 		session->output_blocked = false;
-		smtp_session_process_input(session);
+		if (!session->waiting && session->state != SMTP_STATE_CLOSING) {
+			connection_resume_input(session->connection);
+			smtp_session_arm_timer(session);
+			smtp_session_process_input(session);
+		}
 	}
 }
 

@@ -24,6 +24,7 @@ struct smtp_transaction {
 	struct spool_recipient *recipients;
 	size_t recipient_count;
 	size_t recipient_capacity;
+	size_t rcpt_commands;         /* accepted RCPTs, duplicates too */
 	struct buffer message;        /* our Received header, then DATA */
 	struct smtp_data_reader *data_reader;
 };

@@ -142,8 +142,11 @@ spool_write(struct spool *spool, const struct spool_envelope *envelope,
 	int ret = -1;
 
 	buffer_init(&header, 0);
-	if (buffer_printf(&header, SPOOL_MAGIC "id %s\nreceived %lld\nclient %s ",
-	    envelope->id, (long long)envelope->received,
+	if (buffer_printf(&header, SPOOL_MAGIC "id %s\nreceived %lld\nhost ",
+	    envelope->id, (long long)envelope->received) < 0)
+		log_panic("spool header overflow");
+	spool_append_token(&header, envelope->hostname, "-");
+	if (buffer_printf(&header, "\nclient %s ",
 	    envelope->client_address) < 0)
 		log_panic("spool header overflow");
 	spool_append_token(&header, envelope->helo, "-");
@@ -241,6 +244,12 @@ spool_parse(const unsigned char *data, size_t length, struct arena *arena,
 				return -1;
 			}
 			envelope->received = number;
+		} else if (strcmp(line, "host") == 0) {
+			if (spool_decode_token(value, "-",
+			    &envelope->hostname) < 0) {
+				*error_r = error_set("bad host line");
+				return -1;
+			}
 		} else if (strcmp(line, "client") == 0) {
 			space = strchr(value, ' ');
 			if (space == NULL) {
@@ -290,6 +299,7 @@ spool_parse(const unsigned char *data, size_t length, struct arena *arena,
 		}
 	}
 	if (envelope->id == NULL || envelope->mail_from == NULL ||
+	    envelope->hostname == NULL ||
 	    envelope->client_address == NULL ||
 	    envelope->recipient_count == 0) {
 		*error_r = error_set("incomplete envelope");
@@ -320,6 +330,7 @@ spool_read(struct spool *spool, const char *id, size_t max_size,
 	free(data);
 	if (spool_parse(copy, length, arena, envelope_r, &offset, error_r) < 0) {
 		*error_r = error_set("spool file %s: %s", id, *error_r);
+		errno = EBADMSG;
 		return -1;
 	}
 	*message_r = copy + offset;

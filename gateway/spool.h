@@ -11,7 +11,7 @@
  *
  * File format (text header, then the raw message):
  *   SLUICE-SPOOL 1\n
- *   id ID\n  received UNIXTIME\n  client IP HELO\n  from ADDRESS\n
+ *   id ID\n  received UNIXTIME\n  host NAME\n  client IP HELO\n  from ADDRESS\n
  *   rcpt ADDRESS MAILBOX\n ... \n        (one line per recipient)
  *   \n
  *   message bytes (CRLF line endings)
@@ -39,6 +39,8 @@ struct spool_recipient {
 struct spool_envelope {
 	const char *id;
 	int64_t received;    /* unix time */
+	const char *hostname; /* ours when accepted: names the Maildir files,
+			       * so it must not change between attempts */
 	const char *client_address;
 	const char *helo;
 	const char *mail_from; /* "" for the null sender */
@@ -60,7 +62,8 @@ int spool_write(struct spool *spool, const struct spool_envelope *envelope,
 
 /* Reads queue/ID. Envelope strings and the message live in arena. The
  * file must be well formed (strict parse; error_r says what is wrong).
- * max_size bounds the file read. */
+ * max_size bounds the file read. On -1, errno is ENOENT for a missing
+ * file and EBADMSG for a malformed one. */
 int spool_read(struct spool *spool, const char *id, size_t max_size,
     struct arena *arena, struct spool_envelope *envelope_r,
     const unsigned char **message_r, size_t *message_length_r,

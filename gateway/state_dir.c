@@ -3,8 +3,10 @@
 #include "lib/alloc.h"
 #include "lib/durable_file.h"
 #include "lib/error.h"
+#include "lib/log.h"
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const state_dir_owned[] = {
@@ -44,6 +46,38 @@ state_dir_owner(const struct server_config *config, uid_t *uid_r,
 	return 0;
 }
 
+/* Gives one entry to uid:gid. We run as root inside a directory the
+ * unprivileged user controls, so never follow a symlink (lchown) and
+ * leave alone anything that is not a plain directory or a singly linked
+ * regular file: a planted link to /etc/shadow must not change owner. */
+static int
+state_dir_hand_over(const char *path, uid_t uid, gid_t gid,
+    const char **error_r)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		*error_r = error_set_errno("lstat %s", path);
+		return -1;
+	}
+	if (st.st_uid == uid && st.st_gid == gid)
+		return 0;
+	if (!S_ISDIR(st.st_mode) && !(S_ISREG(st.st_mode) && st.st_nlink == 1)) {
+		/* A symlink may be the admin's (mail on another disk); it is
+		 * theirs to own. Say so, change nothing. */
+		log_warn("event=ownership_skipped path=%s reason=not a plain "
+		    "file or directory", path);
+		return 0;
+	}
+	if (lchown(path, uid, gid) < 0) {
+		*error_r = error_set_errno("chown %s", path);
+		return -1;
+	}
+	return 0;
+}
+
 int
 state_dir_prepare(const struct server_config *config, uid_t uid, gid_t gid,
     const char **error_r)
@@ -64,10 +98,7 @@ state_dir_prepare(const struct server_config *config, uid_t uid, gid_t gid,
 		return ret;
 	for (i = 0; i < ARRAY_LENGTH(state_dir_owned); i++) {
 		path = server_config_state_path(config, state_dir_owned[i]);
-		if (chown(path, uid, gid) < 0 && errno != ENOENT) {
-			*error_r = error_set_errno("chown %s", path);
-			ret = -1;
-		}
+		ret = state_dir_hand_over(path, uid, gid, error_r);
 		free(path);
 		if (ret < 0)
 			break;

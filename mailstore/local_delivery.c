@@ -141,28 +141,75 @@ local_delivery_count_crlf(const unsigned char *data, size_t length)
 	return count;
 }
 
-/* Fills parts[1..] with the runs of data between CRLF pairs, each CR
- * left out; returns how many were filled (crlf_count + 1). */
-static size_t
-local_delivery_split_lines(const unsigned char *data, size_t length,
-    struct iovec *parts)
-{
-	const unsigned char *p = data, *start = data, *end = data + length;
-	const unsigned char *cr;
-	size_t used = 0;
+/* Largest run of converted bytes handed to one write. */
+#define LOCAL_DELIVERY_CHUNK (64 * 1024)
 
-	while (p < end && (cr = memchr(p, '\r', (size_t)(end - p))) != NULL) {
-		if (cr + 1 < end && cr[1] == '\n') {
-			parts[used].iov_base = (void *)(uintptr_t)start;
-			parts[used].iov_len = (size_t)(cr - start);
-			used++;
-			start = cr + 1; /* the LF begins the next run */
-		}
-		p = cr + 1;
+/* Writes data with each CRLF turned into LF, through a bounded buffer,
+ * so a message of many short lines costs no per-line memory. */
+struct local_delivery_chunk {
+	struct maildir_delivery *delivery;
+	unsigned char *data;
+	size_t used;
+};
+
+static int
+local_delivery_chunk_flush(struct local_delivery_chunk *chunk,
+    const char **error_r)
+{
+	struct iovec part = { chunk->data, chunk->used };
+
+	chunk->used = 0;
+	return part.iov_len == 0 ? 0 :
+	    maildir_delivery_write(chunk->delivery, &part, 1, error_r);
+}
+
+static int
+local_delivery_chunk_add(struct local_delivery_chunk *chunk,
+    const unsigned char *data, size_t length, const char **error_r)
+{
+	size_t room;
+
+	while (length > 0) {
+		room = MIN(length, LOCAL_DELIVERY_CHUNK - chunk->used);
+		memcpy(chunk->data + chunk->used, data, room);
+		chunk->used += room;
+		data += room;
+		length -= room;
+		if (chunk->used == LOCAL_DELIVERY_CHUNK &&
+		    local_delivery_chunk_flush(chunk, error_r) < 0)
+			return -1;
 	}
-	parts[used].iov_base = (void *)(uintptr_t)start;
-	parts[used].iov_len = (size_t)(end - start);
-	return used + 1;
+	return 0;
+}
+
+/* Writes data with each CRLF turned into LF (a lone CR stays), through
+ * a bounded buffer, so a message of many short lines costs no per-line
+ * memory. */
+static int
+local_delivery_write_lf(struct maildir_delivery *delivery,
+    const unsigned char *data, size_t length, const char **error_r)
+{
+	struct local_delivery_chunk chunk = { delivery,
+		alloc_zero(LOCAL_DELIVERY_CHUNK), 0 };
+	const unsigned char *p = data, *end = data + length, *cr;
+	size_t run;
+	int ret = 0;
+
+	while (p < end && ret == 0) {
+		cr = memchr(p, '\r', (size_t)(end - p));
+		run = cr == NULL ? (size_t)(end - p) : (size_t)(cr - p);
+		/* A lone CR is kept: include it in the run. */
+		if (cr != NULL && !(cr + 1 < end && cr[1] == '\n'))
+			run++;
+		ret = local_delivery_chunk_add(&chunk, p, run, error_r);
+		p += run;
+		if (cr != NULL && p == cr)
+			p++; /* the CR of a CRLF */
+	}
+	if (ret == 0)
+		ret = local_delivery_chunk_flush(&chunk, error_r);
+	free(chunk.data);
+	return ret;
 }
 
 int
@@ -172,8 +219,9 @@ local_delivery_deliver(const char *mail_root,
 {
 	char maildir[PATH_MAX], headers[LOCAL_DELIVERY_HEADER_MAX];
 	char base_name[LOCAL_DELIVERY_NAME_MAX + 1];
-	size_t header_length, crlf_count, part_count;
-	struct iovec *parts;
+	struct maildir_delivery *delivery;
+	size_t header_length, crlf_count;
+	struct iovec part;
 	uint64_t size;
 	int ret;
 
@@ -190,14 +238,17 @@ local_delivery_deliver(const char *mail_root,
 		return -1;
 	if (maildir_create(maildir, error_r) < 0)
 		return -1;
-
-	parts = alloc_array(crlf_count + 2, sizeof(*parts));
-	parts[0].iov_base = headers;
-	parts[0].iov_len = header_length;
-	part_count = 1 + local_delivery_split_lines(message->data,
-	    message->length, parts + 1);
-	ret = maildir_deliver(maildir, base_name, parts, part_count,
-	    message->recovering, error_r);
-	free(parts);
-	return ret;
+	ret = maildir_delivery_begin(maildir, base_name, message->recovering,
+	    &delivery, error_r);
+	if (ret <= 0)
+		return ret;
+	part.iov_base = headers;
+	part.iov_len = header_length;
+	if (maildir_delivery_write(delivery, &part, 1, error_r) < 0 ||
+	    local_delivery_write_lf(delivery, message->data, message->length,
+	    error_r) < 0) {
+		maildir_delivery_abort(&delivery);
+		return -1;
+	}
+	return maildir_delivery_commit(&delivery, error_r);
 }

@@ -1,6 +1,7 @@
 /* maildir.c: Maildir directory creation and tmp -> new delivery that
  * never delivers the same base name twice. */
 #include "mailstore/maildir.h"
+#include "lib/alloc.h"
 #include "lib/durable_file.h"
 #include "lib/error.h"
 
@@ -109,15 +110,22 @@ maildir_already_delivered(const char *maildir, const char *base_name,
 	return maildir_find_in_cur(maildir, base_name, error_r);
 }
 
+struct maildir_delivery {
+	struct durable_file *file;
+	char new_path[PATH_MAX];
+};
+
 int
-maildir_deliver(const char *maildir_path, const char *base_name,
-    const struct iovec *parts, size_t part_count, bool check_existing,
+maildir_delivery_begin(const char *maildir_path, const char *base_name,
+    bool check_existing, struct maildir_delivery **delivery_r,
     const char **error_r)
 {
 	char tmp_path[PATH_MAX], new_path[PATH_MAX];
+	struct maildir_delivery *delivery;
 	struct durable_file *file;
 	int ret;
 
+	*delivery_r = NULL;
 	if (!maildir_base_name_valid(base_name)) {
 		*error_r = error_set("invalid Maildir base name \"%.64s\"",
 		    base_name);
@@ -145,9 +153,61 @@ maildir_deliver(const char *maildir_path, const char *base_name,
 		    durable_file_create_unnamed(tmp_path, &file, error_r) < 0)
 			return -1;
 	}
-	if (durable_file_writev(file, parts, part_count, error_r) < 0) {
-		durable_file_abort(&file);
+	delivery = alloc_new(struct maildir_delivery);
+	delivery->file = file;
+	memcpy(delivery->new_path, new_path, sizeof(new_path));
+	*delivery_r = delivery;
+	return 1;
+}
+
+int
+maildir_delivery_write(struct maildir_delivery *delivery,
+    const struct iovec *parts, size_t part_count, const char **error_r)
+{
+	return durable_file_writev(delivery->file, parts, part_count, error_r);
+}
+
+int
+maildir_delivery_commit(struct maildir_delivery **delivery_p,
+    const char **error_r)
+{
+	struct maildir_delivery *delivery = *delivery_p;
+	int ret;
+
+	ret = durable_file_commit_exclusive(&delivery->file, delivery->new_path,
+	    error_r);
+	free(delivery);
+	*delivery_p = NULL;
+	return ret;
+}
+
+void
+maildir_delivery_abort(struct maildir_delivery **delivery_p)
+{
+	struct maildir_delivery *delivery = *delivery_p;
+
+	if (delivery == NULL)
+		return;
+	durable_file_abort(&delivery->file);
+	free(delivery);
+	*delivery_p = NULL;
+}
+
+int
+maildir_deliver(const char *maildir_path, const char *base_name,
+    const struct iovec *parts, size_t part_count, bool check_existing,
+    const char **error_r)
+{
+	struct maildir_delivery *delivery;
+	int ret;
+
+	ret = maildir_delivery_begin(maildir_path, base_name, check_existing,
+	    &delivery, error_r);
+	if (ret <= 0)
+		return ret;
+	if (maildir_delivery_write(delivery, parts, part_count, error_r) < 0) {
+		maildir_delivery_abort(&delivery);
 		return -1;
 	}
-	return durable_file_commit_exclusive(&file, new_path, error_r);
+	return maildir_delivery_commit(&delivery, error_r);
 }

@@ -35,4 +35,18 @@ int maildir_deliver(const char *maildir_path, const char *base_name,
     const struct iovec *parts, size_t part_count, bool check_existing,
     const char **error_r);
 
+/* The same delivery in steps, for writers that produce the message in
+ * pieces (bounded memory for large messages): begin (1 begun, 0 already
+ * present: nothing to do, -1 error), write any number of times, then
+ * commit (1 delivered, 0 present after all, -1 error) or abort. */
+struct maildir_delivery;
+int maildir_delivery_begin(const char *maildir_path, const char *base_name,
+    bool check_existing, struct maildir_delivery **delivery_r,
+    const char **error_r);
+int maildir_delivery_write(struct maildir_delivery *delivery,
+    const struct iovec *parts, size_t part_count, const char **error_r);
+int maildir_delivery_commit(struct maildir_delivery **delivery_p,
+    const char **error_r);
+void maildir_delivery_abort(struct maildir_delivery **delivery_p);
+
 #endif

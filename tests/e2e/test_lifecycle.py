@@ -171,3 +171,80 @@ def test_root_without_user_refuses_to_start(sluice_factory):
                             capture_output=True, text=True, timeout=20)
     assert result.returncode == 1
     assert "needs user" in result.stderr, result.stderr
+
+
+@pytest.mark.sluice_options(settings={"smtp.timeout": "2s",
+                                      "smtp.max_connections": "1"})
+def test_client_that_never_reads_loses_its_slot(sluice):
+    """Pipelining megabytes of commands without reading the replies must
+    neither spin the server nor hold the connection slot forever."""
+    flood = socket.create_connection(("127.0.0.1", sluice.smtp_port),
+                                     timeout=5)
+    flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    flood.settimeout(0.5)
+    try:
+        try:
+            for _ in range(300):
+                flood.sendall(b"NOOP\r\n" * 4096)
+        except (socket.timeout, OSError):
+            pass                     # the server stopped reading: good
+        proc_stat = f"/proc/{sluice.proc.pid}/stat"
+        ticks = lambda: sum(int(x) for x in
+                            open(proc_stat).read().split()[13:15])
+        before = ticks()
+        time.sleep(1.0)
+        assert ticks() - before < 30, "sluiced spins while blocked"
+        # The slot frees up: a new client gets its banner.
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with sluice.raw(timeout=2) as client:
+                    code, _ = client.reply()
+                    assert code == 220
+                    break
+            except (socket.timeout, OSError, EOFError):
+                assert time.monotonic() < deadline, \
+                    "the stuck client kept its slot\n" + sluice.log_tail()
+    finally:
+        flood.close()
+
+
+@pytest.mark.sluice_options(settings={"smtp.max_recipients": "3"})
+def test_duplicate_recipients_count_toward_the_limit(sluice):
+    instance = sluice
+    with instance.raw() as client:
+        client.greet()
+        client.expect(f"MAIL FROM:<{SENDER}>", 250)
+        for _ in range(3):
+            client.expect(f"RCPT TO:<{DEMO}>", 250)
+        code, texts = client.command(f"RCPT TO:<{DEMO}>")
+        assert code == 452 and texts[0].startswith("4.5.3"), texts
+        client.expect("DATA", 354)
+        marker = unique_marker("dups")
+        client.send(make_message(marker) + b".\r\n")
+        assert client.reply()[0] == 250
+    # Three RCPTs for one mailbox are one copy.
+    instance.barrier()
+    assert len(instance.messages_with(DEMO, marker)) == 1
+
+
+@pytest.mark.skipif(not is_root(), reason="ownership hand-over needs root")
+def test_planted_symlink_in_state_dir_is_not_chowned(sluice_factory,
+                                                     tmp_path):
+    instance = sluice_factory()
+    assert instance.stop() == 0
+    victim = tmp_path / "victim"
+    victim.write_text("root's secret\n")
+    os.chmod(victim, 0o600)
+    os.chmod(tmp_path, 0o755)
+    link = instance.state_dir / "sluice.db-wal"
+    if link.exists():
+        link.unlink()
+    link.symlink_to(victim)
+    # SQLite then refuses the database, so sluiced may not start; what
+    # matters is that root never handed the link's target over.
+    result = subprocess.run([str(SLUICED), "-f", "-c", str(instance.config)],
+                            capture_output=True, text=True, timeout=20)
+    assert result.returncode == 1, result.stderr
+    assert os.stat(victim).st_uid == 0, "sluiced chowned a symlink target"
+    assert "ownership_skipped" in result.stderr, result.stderr

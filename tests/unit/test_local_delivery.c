@@ -181,12 +181,15 @@ test_local_delivery_many_lines(void)
 	test_require(buffer_append_string(&expected,
 	    "Return-Path: <s@remote.test>\n"
 	    "Delivered-To: dave@example.test\n") == 0);
-	/* Far more lines than one writev batch, with some empty. */
-	for (i = 0; i < 3000; i++) {
+	/* Several conversion chunks' worth of lines, some empty, some
+	 * with a lone CR that must survive. */
+	for (i = 0; i < 20000; i++) {
+		const char *text = i % 13 == 0 ? " lone\rcr" :
+		    i % 7 == 0 ? "" : " some text";
 		test_require(buffer_printf(&wire, "line %d%s\r\n", i,
-		    i % 7 == 0 ? "" : " some text") == 0);
+		    text) == 0);
 		test_require(buffer_printf(&expected, "line %d%s\n", i,
-		    i % 7 == 0 ? "" : " some text") == 0);
+		    text) == 0);
 		if (i % 100 == 0) {
 			test_require(buffer_append_string(&wire, "\r\n") == 0);
 			test_require(buffer_append_string(&expected, "\n") ==

@@ -32,7 +32,8 @@ test_spool_round_trip(void)
 		{ "a+b=c@example.test", "" },
 	};
 	struct spool_envelope envelope = {
-		.received = 1764057531, .client_address = "192.0.2.7",
+		.received = 1764057531, .hostname = "mx.example.test",
+		.client_address = "192.0.2.7",
 		.helo = "client.example", .mail_from = "",
 		.recipients = recipients, .recipient_count = 3,
 	};
@@ -55,6 +56,7 @@ test_spool_round_trip(void)
 	    &length, &error) == 0);
 	test_assert_string(back.id, id);
 	test_assert_int(back.received, 1764057531);
+	test_assert_string(back.hostname, "mx.example.test");
 	test_assert_string(back.client_address, "192.0.2.7");
 	test_assert_string(back.helo, "client.example");
 	test_assert_string(back.mail_from, "");
@@ -94,6 +96,7 @@ test_spool_recover_order_and_tmp_cleanup(void)
 		"a@example.test" };
 	struct spool_envelope envelope = {
 		.client_address = "192.0.2.1", .helo = "", .mail_from = "s@x.test",
+		.hostname = "h",
 		.recipients = &recipient, .recipient_count = 1,
 	};
 	struct iovec part = { (void *)"x\r\n", 3 };
