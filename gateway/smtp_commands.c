@@ -244,14 +244,23 @@ smtp_commands_proceed_rcpt(struct smtp_session *session)
 }
 
 static int
+smtp_commands_check_no_arguments(struct smtp_session *session,
+    struct string_view arguments, const char *verb)
+{
+	if (arguments.length > 0) {
+		smtp_session_reply_error(session, 501, "5.5.4", "Syntax: %s",
+		    verb);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 smtp_commands_check_data(struct smtp_session *session,
     struct string_view arguments)
 {
-	if (arguments.length > 0) {
-		smtp_session_reply_error(session, 501, "5.5.4",
-		    "Syntax: DATA");
+	if (smtp_commands_check_no_arguments(session, arguments, "DATA") < 0)
 		return -1;
-	}
 	if (session->state != SMTP_STATE_RCPT) {
 		smtp_session_reply_error(session, 503, "5.5.1",
 		    session->state == SMTP_STATE_MAIL ?
@@ -265,18 +274,6 @@ static void
 smtp_commands_proceed_data(struct smtp_session *session)
 {
 	smtp_session_begin_data(session);
-}
-
-static int
-smtp_commands_check_no_arguments(struct smtp_session *session,
-    struct string_view arguments, const char *verb)
-{
-	if (arguments.length > 0) {
-		smtp_session_reply_error(session, 501, "5.5.4", "Syntax: %s",
-		    verb);
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -338,11 +335,9 @@ static int
 smtp_commands_check_starttls(struct smtp_session *session,
     struct string_view arguments)
 {
-	if (arguments.length > 0) {
-		smtp_session_reply_error(session, 501, "5.5.4",
-		    "Syntax: STARTTLS");
+	if (smtp_commands_check_no_arguments(session, arguments,
+	    "STARTTLS") < 0)
 		return -1;
-	}
 	if (session->tls) {
 		smtp_session_reply_error(session, 503, "5.5.1",
 		    "Error: TLS already active");

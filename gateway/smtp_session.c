@@ -28,6 +28,20 @@
 static void smtp_session_process_input(struct smtp_session *session);
 static void smtp_session_free(struct smtp_session *session);
 
+/* The connection is finished with: free it now, and the session too
+ * unless a worker job still holds the transaction (its completion frees
+ * the session then). */
+static void
+smtp_session_drop(struct smtp_session *session)
+{
+	connection_free(&session->connection);
+	loop_timer_stop(session->idle_timer);
+	if (session->waiting)
+		session->connection_gone = true;
+	else
+		smtp_session_free(session);
+}
+
 static void
 smtp_session_flush(struct smtp_session *session)
 {
@@ -128,11 +142,7 @@ smtp_session_idle_timeout(void *context)
 	if (session->state == SMTP_STATE_CLOSING) {
 		log_info("session=%s event=disconnect reason=close_timeout "
 		    "messages=%u", session->id, session->messages);
-		connection_free(&session->connection);
-		if (session->waiting)
-			session->connection_gone = true;
-		else
-			smtp_session_free(session);
+		smtp_session_drop(session);
 		return;
 	}
 	log_info("session=%s event=timeout state=%d", session->id,
@@ -559,14 +569,7 @@ smtp_session_on_end(struct connection *connection, enum connection_end end,
 	(void)connection;
 	log_info("session=%s event=disconnect reason=%s messages=%u",
 	    session->id, reasons[end], session->messages);
-	connection_free(&session->connection);
-	if (session->waiting) {
-		/* A job still holds the transaction; it frees us when done. */
-		session->connection_gone = true;
-		loop_timer_stop(session->idle_timer);
-		return;
-	}
-	smtp_session_free(session);
+	smtp_session_drop(session);
 }
 
 static const struct connection_callbacks smtp_session_callbacks = {
@@ -675,10 +678,6 @@ smtp_session_abort_all(struct server *server)
 		if (session->connection_gone)
 			continue;
 		log_info("session=%s event=abort reason=shutdown", session->id);
-		connection_free(&session->connection);
-		if (session->waiting)
-			session->connection_gone = true;
-		else
-			smtp_session_free(session);
+		smtp_session_drop(session);
 	}
 }
