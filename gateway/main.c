@@ -55,10 +55,14 @@ static struct loop_signal *signal_term, *signal_int, *signal_hup;
 static int ready_fd = -1;
 
 static ATTR_NORETURN void
-usage(void)
+usage(FILE *out, int status)
 {
-	fprintf(stderr, "usage: sluiced [-f] [-t] [-c FILE]\n");
-	exit(2);
+	fprintf(out, "usage: sluiced [-f] [-t] [-c FILE]\n"
+	    "  -c FILE  configuration (default %s)\n"
+	    "  -f       stay in the foreground, log to stderr\n"
+	    "  -t       check the configuration and exit\n",
+	    server_config_default_path());
+	exit(status);
 }
 
 /* Detaches, keeping the parent until the child reports readiness, so a
@@ -277,6 +281,8 @@ main(int argc, char **argv)
 	gid_t gid;
 	int opt;
 
+	if (argc == 2 && strcmp(argv[1], "--help") == 0)
+		usage(stdout, 0);
 	while ((opt = getopt(argc, argv, "c:fth")) != -1) {
 		switch (opt) {
 		case 'c':
@@ -288,12 +294,14 @@ main(int argc, char **argv)
 		case 't':
 			check_only = true;
 			break;
+		case 'h':
+			usage(stdout, 0);
 		default:
-			usage();
+			usage(stderr, 2);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(stderr, 2);
 
 	log_open("sluiced", LOG_TARGET_STDERR);
 	config = server_config_load(config_path, &error);
