@@ -1,0 +1,7 @@
+# rules/local.mk: the SpamAssassin-compatible rules engine.
+noinst_LIBRARIES += rules/libsluice_rules.a
+rules_libsluice_rules_a_SOURCES = \
+	rules/rule_meta.c rules/rule_meta.h
+
+check_PROGRAMS += tests/unit/test_rule_meta
+tests_unit_test_rule_meta_LDADD = rules/libsluice_rules.a $(LDADD)
