@@ -1,0 +1,11 @@
+# rules/local.mk: SpamAssassin rule files and PCRE2 rule regexes.
+noinst_LIBRARIES += rules/libsluice_rules.a
+rules_libsluice_rules_a_SOURCES = \
+	rules/rule_file.c rules/rule_file.h \
+	rules/rule_regex.c rules/rule_regex.h
+
+check_PROGRAMS += \
+	tests/unit/test_rule_file \
+	tests/unit/test_rule_regex
+tests_unit_test_rule_file_LDADD = rules/libsluice_rules.a $(LDADD)
+tests_unit_test_rule_regex_LDADD = rules/libsluice_rules.a $(LDADD)
