@@ -1,7 +1,14 @@
 # rules/local.mk: the SpamAssassin-compatible rules engine.
 noinst_LIBRARIES += rules/libsluice_rules.a
 rules_libsluice_rules_a_SOURCES = \
+	rules/rule_file.c rules/rule_file.h \
+	rules/rule_regex.c rules/rule_regex.h \
 	rules/rule_meta.c rules/rule_meta.h
 
-check_PROGRAMS += tests/unit/test_rule_meta
+check_PROGRAMS += \
+	tests/unit/test_rule_file \
+	tests/unit/test_rule_regex \
+	tests/unit/test_rule_meta
+tests_unit_test_rule_file_LDADD = rules/libsluice_rules.a $(LDADD)
+tests_unit_test_rule_regex_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_meta_LDADD = rules/libsluice_rules.a $(LDADD)

@@ -10,7 +10,8 @@ noinst_PROGRAMS += \
 	tests/fuzz/fuzz_smtp_command_parser \
 	tests/fuzz/fuzz_smtp_reply \
 	tests/fuzz/fuzz_smtp_data_reader \
-	tests/fuzz/fuzz_rule_meta
+	tests/fuzz/fuzz_rule_meta \
+	tests/fuzz/fuzz_rule_file
 
 tests_fuzz_fuzz_line_reader_SOURCES = tests/fuzz/fuzz_line_reader.c \
 	tests/unit/trickle_input.c tests/unit/trickle_input.h \
@@ -43,4 +44,11 @@ tests_fuzz_fuzz_rule_meta_SOURCES = tests/fuzz/fuzz_rule_meta.c \
 tests_fuzz_fuzz_rule_meta_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rule_meta_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rule_meta_LDADD = lib/libsluice_lib.a
+
+tests_fuzz_fuzz_rule_file_SOURCES = tests/fuzz/fuzz_rule_file.c \
+	tests/unit/trickle_input.c tests/unit/trickle_input.h \
+	rules/rule_file.c rules/rule_file.h
+tests_fuzz_fuzz_rule_file_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_rule_file_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_rule_file_LDADD = lib/libsluice_lib.a
 endif
