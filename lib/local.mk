@@ -15,6 +15,10 @@ lib_libsluice_lib_a_SOURCES = \
 	lib/line_reader.c lib/line_reader.h \
 	lib/smtp_command_parser.c lib/smtp_command_parser.h \
 	lib/smtp_reply.c lib/smtp_reply.h \
+	lib/mime_decode.c lib/mime_decode.h \
+	lib/mail_header.c lib/mail_header.h \
+	lib/mime_parser.c lib/mime_parser.h \
+	lib/message.c lib/message.h \
 	lib/loop.c lib/loop.h \
 	lib/connection.c lib/connection.h \
 	lib/tls_context.c lib/tls_context.h \
@@ -33,6 +37,10 @@ check_PROGRAMS += \
 	tests/unit/test_line_reader \
 	tests/unit/test_smtp_command_parser \
 	tests/unit/test_smtp_reply \
+	tests/unit/test_mime_decode \
+	tests/unit/test_mail_header \
+	tests/unit/test_mime_parser \
+	tests/unit/test_message \
 	tests/unit/test_loop \
 	tests/unit/test_connection \
 	tests/unit/test_tls_context \

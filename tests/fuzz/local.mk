@@ -11,7 +11,9 @@ noinst_PROGRAMS += \
 	tests/fuzz/fuzz_smtp_reply \
 	tests/fuzz/fuzz_smtp_data_reader \
 	tests/fuzz/fuzz_rule_meta \
-	tests/fuzz/fuzz_rule_file
+	tests/fuzz/fuzz_rule_file \
+	tests/fuzz/fuzz_mime_parser \
+	tests/fuzz/fuzz_mail_header
 
 tests_fuzz_fuzz_line_reader_SOURCES = tests/fuzz/fuzz_line_reader.c \
 	tests/unit/trickle_input.c tests/unit/trickle_input.h \
@@ -44,11 +46,20 @@ tests_fuzz_fuzz_rule_meta_SOURCES = tests/fuzz/fuzz_rule_meta.c \
 tests_fuzz_fuzz_rule_meta_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rule_meta_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rule_meta_LDADD = lib/libsluice_lib.a
-
 tests_fuzz_fuzz_rule_file_SOURCES = tests/fuzz/fuzz_rule_file.c \
 	tests/unit/trickle_input.c tests/unit/trickle_input.h \
 	rules/rule_file.c rules/rule_file.h
 tests_fuzz_fuzz_rule_file_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rule_file_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rule_file_LDADD = lib/libsluice_lib.a
+tests_fuzz_fuzz_mime_parser_SOURCES = tests/fuzz/fuzz_mime_parser.c \
+	lib/mime_parser.c lib/message.c lib/mail_header.c lib/mime_decode.c
+tests_fuzz_fuzz_mime_parser_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_mime_parser_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_mime_parser_LDADD = lib/libsluice_lib.a
+tests_fuzz_fuzz_mail_header_SOURCES = tests/fuzz/fuzz_mail_header.c \
+	lib/mail_header.c lib/mime_decode.c
+tests_fuzz_fuzz_mail_header_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_mail_header_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_mail_header_LDADD = lib/libsluice_lib.a
 endif
