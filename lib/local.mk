@@ -22,7 +22,9 @@ lib_libsluice_lib_a_SOURCES = \
 	lib/loop.c lib/loop.h \
 	lib/connection.c lib/connection.h \
 	lib/tls_context.c lib/tls_context.h \
-	lib/worker_pool.c lib/worker_pool.h
+	lib/worker_pool.c lib/worker_pool.h \
+	lib/html_text.c lib/html_text.h \
+	lib/uri_extract.c lib/uri_extract.h
 
 check_PROGRAMS += \
 	tests/unit/test_alloc \
@@ -44,4 +46,6 @@ check_PROGRAMS += \
 	tests/unit/test_loop \
 	tests/unit/test_connection \
 	tests/unit/test_tls_context \
-	tests/unit/test_worker_pool
+	tests/unit/test_worker_pool \
+	tests/unit/test_html_text \
+	tests/unit/test_uri_extract

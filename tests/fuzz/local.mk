@@ -13,7 +13,9 @@ noinst_PROGRAMS += \
 	tests/fuzz/fuzz_rule_meta \
 	tests/fuzz/fuzz_rule_file \
 	tests/fuzz/fuzz_mime_parser \
-	tests/fuzz/fuzz_mail_header
+	tests/fuzz/fuzz_mail_header \
+	tests/fuzz/fuzz_html_text \
+	tests/fuzz/fuzz_uri_extract
 
 tests_fuzz_fuzz_line_reader_SOURCES = tests/fuzz/fuzz_line_reader.c \
 	tests/unit/trickle_input.c tests/unit/trickle_input.h \
@@ -62,4 +64,14 @@ tests_fuzz_fuzz_mail_header_SOURCES = tests/fuzz/fuzz_mail_header.c \
 tests_fuzz_fuzz_mail_header_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_mail_header_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_mail_header_LDADD = lib/libsluice_lib.a
+tests_fuzz_fuzz_html_text_SOURCES = tests/fuzz/fuzz_html_text.c \
+	lib/html_text.c lib/uri_extract.c
+tests_fuzz_fuzz_html_text_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_html_text_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_html_text_LDADD = lib/libsluice_lib.a
+tests_fuzz_fuzz_uri_extract_SOURCES = tests/fuzz/fuzz_uri_extract.c \
+	lib/uri_extract.c
+tests_fuzz_fuzz_uri_extract_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_uri_extract_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_uri_extract_LDADD = lib/libsluice_lib.a
 endif
