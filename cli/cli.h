@@ -8,9 +8,12 @@
 #include "gateway/server_config.h"
 
 struct user_accounts;
+struct ruleset;
 
 struct cli_context {
 	const char *config_path;
+	bool config_given;            /* -c on the command line */
+	const char *argv0;
 	struct server_config *config; /* loaded on first use */
 };
 
@@ -29,6 +32,16 @@ bool cli_wants_help(int argc, char **argv);
 /* Loads the config (once). Returns NULL after printing the error. */
 struct server_config *cli_config(struct cli_context *context);
 
+/* Like cli_config, but when no -c was given and the default file does
+ * not exist, the built-in defaults (for commands that need no state,
+ * such as check). */
+struct server_config *cli_config_or_defaults(struct cli_context *context);
+
+/* Builds the rule set from dirs (NULL: the config's rules.dirs). NULL
+ * after printing the error. */
+struct ruleset *cli_ruleset(struct cli_context *context,
+    const char *const *dirs, size_t dir_count);
+
 /* Opens STATE_DIR/sluice.db, creating the state directory as needed and,
  * as root, leaving it owned by the configured user. NULL on error. */
 struct user_accounts *cli_open_accounts(struct cli_context *context);
@@ -40,9 +53,14 @@ void cli_fix_ownership(struct cli_context *context);
  * one line from stdin. Heap string, or NULL after printing an error. */
 char *cli_read_password(void);
 
+/* Writes text as a JSON string (quoted, escaped). */
+void cli_json_string(FILE *out, const char *text);
+
 int sluice_config_main(struct cli_context *context, int argc, char **argv);
 int sluice_domain_main(struct cli_context *context, int argc, char **argv);
 int sluice_user_main(struct cli_context *context, int argc, char **argv);
 int sluice_init_main(struct cli_context *context, int argc, char **argv);
+int sluice_check_main(struct cli_context *context, int argc, char **argv);
+int sluice_rules_main(struct cli_context *context, int argc, char **argv);
 
 #endif

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "gateway/state_dir.h"
 #include "mailstore/user_accounts.h"
+#include "rules/ruleset.h"
 
 #include <termios.h>
 #include <unistd.h>
@@ -60,6 +61,55 @@ cli_config(struct cli_context *context)
 			cli_error("%s", error);
 	}
 	return context->config;
+}
+
+struct server_config *
+cli_config_or_defaults(struct cli_context *context)
+{
+	if (context->config == NULL && !context->config_given &&
+	    access(context->config_path, F_OK) < 0)
+		context->config = server_config_defaults();
+	return cli_config(context);
+}
+
+struct ruleset *
+cli_ruleset(struct cli_context *context, const char *const *dirs,
+    size_t dir_count)
+{
+	struct ruleset_options options;
+	struct server_config *config;
+	struct ruleset *ruleset;
+	const char *error;
+	char **configured = NULL;
+	size_t count = 0;
+
+	config = cli_config_or_defaults(context);
+	if (config == NULL)
+		return NULL;
+	memset(&options, 0, sizeof(options));
+	options.score_set = (unsigned)config->rules->score_set;
+	if (dirs != NULL && dir_count > 0) {
+		options.paths = dirs;
+		options.path_count = dir_count;
+	} else {
+		configured = server_config_rule_dirs(config, context->argv0);
+		while (configured[count] != NULL)
+			count++;
+		if (count == 0) {
+			server_config_free_list(&configured);
+			cli_error("no rule directory found (rules.dirs = %s)",
+			    config->rules->dirs);
+			return NULL;
+		}
+		options.paths = (const char *const *)configured;
+		options.path_count = count;
+	}
+	if (ruleset_build(&options, &ruleset, &error) < 0) {
+		cli_error("%s", error);
+		ruleset = NULL;
+	}
+	server_config_free_list(&configured);
+	return ruleset;
 }
 
 void
@@ -159,4 +209,39 @@ cli_read_password(void)
 	}
 	free(second);
 	return first;
+}
+
+void
+cli_json_string(FILE *out, const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	fputc('"', out);
+	for (; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", out);
+			break;
+		case '\\':
+			fputs("\\\\", out);
+			break;
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\r':
+			fputs("\\r", out);
+			break;
+		case '\t':
+			fputs("\\t", out);
+			break;
+		default:
+			/* Control bytes escaped; other bytes as they are
+			 * (rule texts are UTF-8 or ASCII). */
+			if (*p < 0x20)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
 }

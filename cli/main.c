@@ -36,6 +36,8 @@ static const struct cli_command cli_commands[] = {
 	{ "domain", sluice_domain_main, "add, list or delete local domains" },
 	{ "user", sluice_user_main, "add, list, delete users; set passwords" },
 	{ "init", sluice_init_main, "write a demo setup into a directory" },
+	{ "check", sluice_check_main, "scan messages and explain the score" },
+	{ "rules", sluice_rules_main, "lint rule files" },
 };
 
 static int
@@ -61,6 +63,7 @@ main(int argc, char **argv)
 	size_t i;
 	int opt, status;
 
+	context.argv0 = argv[0];
 	log_open("sluice", LOG_TARGET_TERMINAL);
 	log_set_level(LOG_LEVEL_WARN);
 	/* '+': stop at the command so its own options stay its own. */
@@ -69,6 +72,7 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 'c':
 			context.config_path = optarg;
+			context.config_given = true;
 			break;
 		case 'h':
 			return cli_main_usage(stdout, 0);

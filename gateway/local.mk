@@ -11,12 +11,13 @@ gateway_libsluice_gateway_a_SOURCES = \
 	gateway/smtp_session.c gateway/smtp_session.h \
 	gateway/smtp_session_private.h \
 	gateway/smtp_commands.c \
-	gateway/scan.c gateway/scan.h
+	gateway/scan.c gateway/scan.h \
+	gateway/scan_rules.c gateway/scan_rules.h
 
 sbin_PROGRAMS += gateway/sluiced
 gateway_sluiced_SOURCES = gateway/main.c
 gateway_sluiced_LDADD = gateway/libsluice_gateway.a \
-	mailstore/libsluice_mailstore.a lib/libsluice_lib.a $(EXTERNAL_LIBS)
+	rules/libsluice_rules.a mailstore/libsluice_mailstore.a lib/libsluice_lib.a $(EXTERNAL_LIBS)
 
 check_PROGRAMS += tests/unit/test_server_config tests/unit/test_spool \
 	tests/unit/test_scan

@@ -48,6 +48,9 @@ scan_engine_unref(struct scan_engine **engine_p)
 	*engine_p = NULL;
 	if (__atomic_sub_fetch(&engine->refcount, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	for (size_t i = 0; i < engine->count; i++)
+		if (engine->checks[i].release != NULL)
+			engine->checks[i].release(engine->checks[i].context);
 	free(engine->checks);
 	free(engine);
 }
@@ -65,6 +68,7 @@ scan_new(struct arena *arena, const unsigned char *data, size_t length,
 	struct scan *scan = arena_new_type(arena, struct scan);
 
 	scan->arena = arena;
+	scan->required = 5.0;
 	scan->data = data;
 	scan->length = length;
 	if (envelope != NULL)

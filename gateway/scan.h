@@ -58,6 +58,7 @@ struct scan {
 	size_t hit_count;
 	size_t hit_capacity;
 	double score;
+	double required;            /* spam from this score on (5.0) */
 	bool done;                  /* a check ended the scan early */
 	const char *tempfail;       /* set: answer 4xx, scan again later */
 	void *stage_data[SCAN_STAGE_COUNT]; /* per-scan state of checks */
@@ -71,6 +72,8 @@ struct scan_check {
 	 * the message is tempfailed (never accepted unscanned). */
 	int (*run)(struct scan *scan, void *context, const char **error_r);
 	void *context;
+	/* Called with context when the engine is freed (may be NULL). */
+	void (*release)(void *context);
 };
 
 struct scan_engine;

@@ -6,6 +6,7 @@
 #include "lib/alloc.h"
 #include "lib/error.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const log_level_choices[] = { "debug", "info", "warn",
@@ -94,8 +95,22 @@ static const struct settings_section queue_section = {
 	sizeof(struct queue_settings),
 };
 
+#define RULES(field) offsetof(struct rules_settings, field)
+static const struct setting rules_table[] = {
+	{ "rules.dirs", SETTING_STRING, RULES(dirs), 0, 0,
+	    SLUICE_PKGDATADIR "/rules, " SLUICE_SYSCONFDIR "/sluice/rules.d",
+	    "Directories of SpamAssassin-style .cf rule files, read in this order (a later definition of a rule wins); missing ones are skipped.", NULL },
+	{ "rules.score_set", SETTING_INT, RULES(score_set), 0, 3, "0",
+	    "Which of a rule's four scores applies: 0 local tests only, 1 with network tests, 2 with Bayes, 3 both (as in SpamAssassin).", NULL },
+};
+static const struct settings_section rules_section = {
+	"rules", rules_table, ARRAY_LENGTH(rules_table),
+	sizeof(struct rules_settings),
+};
+
 static const struct settings_section *const server_sections[] = {
 	&core_section, &smtp_section, &tls_section, &queue_section,
+	&rules_section,
 };
 
 static struct server_config *
@@ -110,6 +125,8 @@ server_config_new(void)
 	config->tls = settings_section_values(config->settings, &tls_section);
 	config->queue = settings_section_values(config->settings,
 	    &queue_section);
+	config->rules = settings_section_values(config->settings,
+	    &rules_section);
 	config->refcount = 1;
 	return config;
 }
@@ -202,6 +219,71 @@ server_config_state_path(const struct server_config *config,
     const char *relative)
 {
 	return alloc_printf("%s/%s", config->core->state_dir, relative);
+}
+
+static bool
+server_config_is_directory(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char **
+server_config_rule_dirs(const struct server_config *config, const char *argv0)
+{
+	char *copy = alloc_strdup(config->rules->dirs), *item, *save = NULL;
+	char **list = alloc_array(16, sizeof(char *)), *fallback, *slash;
+	size_t count = 0, capacity = 16;
+
+	for (item = strtok_r(copy, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		while (*item == ' ' || *item == '\t')
+			item++;
+		for (char *end = item + strlen(item);
+		    end > item && (end[-1] == ' ' || end[-1] == '\t');)
+			*--end = '\0';
+		if (*item == '\0')
+			continue;
+		if (!server_config_is_directory(item)) {
+			if (strcmp(item, SLUICE_PKGDATADIR "/rules") != 0 ||
+			    argv0 == NULL || (slash = strrchr(argv0, '/')) ==
+			    NULL)
+				continue;
+			/* A build tree: BUILD/cli/sluice or BUILD/gateway/
+			 * sluiced next to BUILD/share/rules. */
+			fallback = alloc_printf("%.*s/../share/rules",
+			    (int)(slash - argv0), argv0);
+			if (!server_config_is_directory(fallback)) {
+				free(fallback);
+				continue;
+			}
+			item = fallback;
+		} else {
+			item = alloc_strdup(item);
+		}
+		if (count + 1 >= capacity) {
+			capacity *= 2;
+			list = alloc_resize(list, capacity, sizeof(char *));
+		}
+		list[count++] = item;
+	}
+	list[count] = NULL;
+	free(copy);
+	return list;
+}
+
+void
+server_config_free_list(char ***list_p)
+{
+	char **list = *list_p;
+
+	if (list == NULL)
+		return;
+	for (size_t i = 0; list[i] != NULL; i++)
+		free(list[i]);
+	free(list);
+	*list_p = NULL;
 }
 
 const char *

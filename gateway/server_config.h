@@ -52,12 +52,18 @@ struct queue_settings {
 	bool direct_delivery;
 };
 
+struct rules_settings {
+	char *dirs;
+	int64_t score_set;
+};
+
 struct server_config {
 	struct settings *settings;
 	const struct core_settings *core;
 	const struct smtp_settings *smtp;
 	const struct tls_settings *tls;
 	const struct queue_settings *queue;
+	const struct rules_settings *rules;
 	char *path;         /* the file it came from */
 	char *hostname;     /* core.hostname, or the system's name */
 	char *pid_file;     /* core.pid_file or STATE_DIR/sluiced.pid */
@@ -77,6 +83,15 @@ void server_config_unref(struct server_config **config_p);
 /* STATE_DIR/relative as a new heap string. */
 char *server_config_state_path(const struct server_config *config,
     const char *relative);
+
+/* rules.dirs as a list of existing directories (heap array of heap
+ * strings, NULL-terminated; free with server_config_free_list). A
+ * directory that does not exist is skipped, except that the shipped
+ * rules directory falls back to share/rules next to the running binary's
+ * source tree (running from a build tree without `make install`). */
+char **server_config_rule_dirs(const struct server_config *config,
+    const char *argv0);
+void server_config_free_list(char ***list_p);
 
 /* The default config file: $SLUICE_CONFIG or SYSCONFDIR/sluice/sluice.conf. */
 const char *server_config_default_path(void);

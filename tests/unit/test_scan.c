@@ -43,10 +43,10 @@ test_scan_stages_in_order_and_hits_sum(void)
 	struct arena *arena = arena_new("test", 0);
 	struct scan *scan;
 	const struct scan_check checks[] = {
-		{ "r", SCAN_STAGE_RULES, record, (void *)"rRULE_A" },
-		{ "c", SCAN_STAGE_CLASSIFIER, record, (void *)"cBAYES_99" },
-		{ "p", SCAN_STAGE_PREFILTER, record, (void *)"p" },
-		{ "s", SCAN_STAGE_RULES, record, (void *)"sRULE_A" },
+		{ "r", SCAN_STAGE_RULES, record, (void *)"rRULE_A", NULL },
+		{ "c", SCAN_STAGE_CLASSIFIER, record, (void *)"cBAYES_99", NULL },
+		{ "p", SCAN_STAGE_PREFILTER, record, (void *)"p", NULL },
+		{ "s", SCAN_STAGE_RULES, record, (void *)"sRULE_A", NULL },
 	};
 	size_t i;
 
@@ -75,11 +75,11 @@ test_scan_early_finish_and_tempfail(void)
 	struct scan_engine *engine = scan_engine_new();
 	struct arena *arena = arena_new("test", 0);
 	const struct scan_check stop = { "allow", SCAN_STAGE_PREFILTER, finish,
-		NULL };
+		NULL, NULL };
 	const struct scan_check later = { "r", SCAN_STAGE_RULES, record,
-		(void *)"rX" };
+		(void *)"rX", NULL };
 	const struct scan_check broken = { "dns", SCAN_STAGE_CLASSIFIER,
-		fail, NULL };
+		fail, NULL, NULL };
 	struct scan *scan;
 
 	scan_engine_add(engine, &later);

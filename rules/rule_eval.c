@@ -1,0 +1,645 @@
+/* rule_eval.c: evaluate a rule set over one message, SpamAssassin-style.
+ *
+ * DESIGN: one value per rule index (its hit count), filled type by type;
+ * each view of the message is built on first use and kept for the rest
+ * of the message, so a message without body rules never renders HTML.
+ * The rule set is shared and read-only; all per-message state is here. */
+#include "rules/rule_eval.h"
+#include "lib/buffer.h"
+#include "lib/html_text.h"
+#include "lib/log.h"
+#include "lib/mail_header.h"
+#include "lib/message.h"
+#include "lib/uri_extract.h"
+
+#include <ctype.h>
+
+/* SpamAssassin's MAX_BODY_LINE_LENGTH. */
+#define RULE_EVAL_LINE_MAX 2048
+
+struct rule_eval_header_cache {
+	const char *request;
+	const char *value;   /* NULL: absent */
+};
+
+struct rule_eval_context {
+	const struct ruleset *ruleset;
+	const struct rule_eval_input *input;
+	struct arena *arena;
+	double *values;
+	/* views, built on demand */
+	struct rule_eval_header_cache *headers;
+	size_t header_count, header_capacity;
+	struct string_view *body;
+	size_t body_count;
+	bool body_ready;
+	struct string_view *rawbody;
+	size_t rawbody_count;
+	bool rawbody_ready;
+	struct html_text *html;
+	bool html_ready;
+	struct uri_extract *uris;
+	bool uris_ready;
+};
+
+/* Our buffers here have no cap; a refusal is a bug. */
+static void
+rule_eval_put(struct buffer *out, const void *data, size_t length)
+{
+	if (buffer_append(out, data, length) < 0)
+		log_panic("rule_eval: unbounded buffer refused %zu bytes",
+		    length);
+}
+
+static void
+rule_eval_put_string(struct buffer *out, const char *text)
+{
+	rule_eval_put(out, text, strlen(text));
+}
+
+struct arena *
+rule_eval_arena(struct rule_eval_context *context)
+{
+	return context->arena;
+}
+
+const struct message *
+rule_eval_message(struct rule_eval_context *context)
+{
+	return context->input->message;
+}
+
+/* A growable list of string views in the arena. */
+struct rule_eval_views {
+	struct string_view *items;
+	size_t count, capacity;
+};
+
+static void
+rule_eval_views_add(struct arena *arena, struct rule_eval_views *views,
+    const char *data, size_t length)
+{
+	struct string_view *grown;
+
+	if (views->count == views->capacity) {
+		views->capacity = views->capacity == 0 ? 16 :
+		    views->capacity * 2;
+		grown = arena_array(arena, views->capacity, sizeof(*grown));
+		if (views->count > 0)
+			memcpy(grown, views->items,
+			    views->count * sizeof(*grown));
+		views->items = grown;
+	}
+	views->items[views->count++] = string_view_make(data, length);
+}
+
+/* "value\n" per header instance: decoded and unfolded, or (raw) with
+ * folds turned into single spaces. */
+static void
+rule_eval_append_values(struct rule_eval_context *context,
+    struct buffer *out, const char *name, bool raw)
+{
+	const struct mail_header_field **fields;
+	struct string_view value;
+	size_t count, i, j;
+
+	fields = mail_header_get_all(context->input->message->header,
+	    context->arena, name, &count);
+	for (i = 0; i < count; i++) {
+		if (raw) {
+			/* CR? LF followed by whitespace becomes one space. */
+			value = fields[i]->value;
+			for (j = 0; j < value.length; j++) {
+				char c = value.data[j];
+				if (c == '\r' && j + 1 < value.length &&
+				    value.data[j + 1] == '\n')
+					continue;
+				if (c == '\n') {
+					while (j + 1 < value.length &&
+					    (value.data[j + 1] == ' ' ||
+					    value.data[j + 1] == '\t'))
+						j++;
+					c = ' ';
+				}
+				rule_eval_put(out, &c, 1);
+			}
+		} else {
+			value = mail_header_decode(context->arena,
+			    fields[i]->value, NULL);
+			rule_eval_put(out, value.data, value.length);
+		}
+		rule_eval_put(out, "\n", 1);
+	}
+}
+
+static bool
+rule_eval_has_header(struct rule_eval_context *context, const char *name)
+{
+	return mail_header_get(context->input->message->header, name) != NULL;
+}
+
+/* Applies :addr / :name to the joined raw values in text. */
+static const char *
+rule_eval_addresses(struct rule_eval_context *context, const char *text,
+    bool want_name)
+{
+	struct mail_header_address *addresses;
+	struct buffer out;
+	const char *line = text, *end, *result;
+	size_t count, i;
+
+	buffer_init(&out, 0);
+	while (*line != '\0') {
+		end = strchr(line, '\n');
+		if (end == NULL)
+			end = line + strlen(line);
+		count = mail_header_parse_addresses(context->arena,
+		    string_view_make(line, (size_t)(end - line)), &addresses);
+		for (i = 0; i < count; i++) {
+			const char *item = want_name ? addresses[i].name :
+			    addresses[i].address;
+			if (item == NULL || (!want_name && *item == '\0'))
+				continue;
+			if (buffer_length(&out) > 0)
+				rule_eval_put(&out, "\n", 1);
+			rule_eval_put_string(&out, item);
+		}
+		line = *end == '\0' ? end : end + 1;
+	}
+	result = buffer_length(&out) > 0 ?
+	    arena_strndup(context->arena, buffer_string(&out),
+		buffer_length(&out)) : NULL;
+	buffer_deinit(&out);
+	return result;
+}
+
+static const char *
+rule_eval_compute_header(struct rule_eval_context *context,
+    const char *request)
+{
+	const struct message *message = context->input->message;
+	char name[256];
+	const char *colon, *modifiers = "";
+	bool raw = false, addr = false, want_name = false, found = false;
+	struct buffer out;
+	const char *result;
+	size_t i;
+
+	colon = strchr(request, ':');
+	if (colon != NULL) {
+		modifiers = colon;
+		snprintf(name, sizeof(name), "%.*s", (int)(colon - request),
+		    request);
+	} else {
+		snprintf(name, sizeof(name), "%s", request);
+	}
+	raw = strstr(modifiers, ":raw") != NULL;
+	addr = strstr(modifiers, ":addr") != NULL;
+	want_name = strstr(modifiers, ":name") != NULL;
+	buffer_init(&out, 0);
+	if (strcmp(name, "ALL") == 0 || strncmp(name, "ALL-", 4) == 0) {
+		/* No trust path is configured for content scans: every
+		 * relay counts as external and untrusted. */
+		if (strcmp(name, "ALL-TRUSTED") == 0 ||
+		    strcmp(name, "ALL-INTERNAL") == 0) {
+			buffer_deinit(&out);
+			return NULL;
+		}
+		if (raw) {
+			rule_eval_put(&out, message->raw.data,
+			    message->header->fields_end);
+		} else {
+			for (i = 0; i < message->header->field_count; i++) {
+				const struct mail_header_field *field =
+				    &message->header->fields[i];
+				struct string_view value = mail_header_decode(
+				    context->arena, field->value, NULL);
+				rule_eval_put(&out, field->name.data,
+				    field->name.length);
+				rule_eval_put(&out, ": ", 2);
+				rule_eval_put(&out, value.data,
+				    value.length);
+				rule_eval_put(&out, "\n", 1);
+			}
+		}
+		found = buffer_length(&out) > 0;
+	} else if (strcasecmp(name, "ToCc") == 0) {
+		found = rule_eval_has_header(context, "To") ||
+		    rule_eval_has_header(context, "Cc");
+		rule_eval_append_values(context, &out, "To", raw || addr ||
+		    want_name);
+		rule_eval_append_values(context, &out, "Cc", raw || addr ||
+		    want_name);
+	} else if (strcasecmp(name, "EnvelopeFrom") == 0) {
+		if (context->input->envelope_from != NULL) {
+			rule_eval_put_string(&out,
+			    context->input->envelope_from);
+			found = true;
+		} else if (rule_eval_has_header(context, "Return-Path")) {
+			const char *path = rule_eval_header(context,
+			    "Return-Path:addr");
+			if (path != NULL) {
+				rule_eval_put_string(&out, path);
+				found = true;
+			}
+		}
+		addr = want_name = false;
+	} else if (strcmp(name, "MESSAGEID") == 0) {
+		static const char *const ids[] = { "X-Message-Id",
+			"Resent-Message-Id", "X-Original-Message-ID",
+			"Message-Id" };
+		for (i = 0; i < ARRAY_LENGTH(ids); i++) {
+			if (!rule_eval_has_header(context, ids[i]))
+				continue;
+			found = true;
+			rule_eval_append_values(context, &out, ids[i], raw);
+		}
+	} else if (strncasecmp(name, "X-Spam-Relays-", 14) == 0) {
+		found = false;
+	} else {
+		found = rule_eval_has_header(context, name);
+		rule_eval_append_values(context, &out, name,
+		    raw || addr || want_name);
+	}
+	if (!found) {
+		buffer_deinit(&out);
+		return NULL;
+	}
+	result = arena_strndup(context->arena, buffer_string(&out),
+	    buffer_length(&out));
+	buffer_deinit(&out);
+	if (addr || want_name)
+		result = rule_eval_addresses(context, result, want_name);
+	return result;
+}
+
+const char *
+rule_eval_header(struct rule_eval_context *context, const char *request)
+{
+	struct rule_eval_header_cache *grown;
+	const char *value;
+	size_t i;
+
+	for (i = 0; i < context->header_count; i++)
+		if (strcmp(context->headers[i].request, request) == 0)
+			return context->headers[i].value;
+	value = rule_eval_compute_header(context, request);
+	if (context->header_count == context->header_capacity) {
+		context->header_capacity = context->header_capacity == 0 ? 32 :
+		    context->header_capacity * 2;
+		grown = arena_array(context->arena, context->header_capacity,
+		    sizeof(*grown));
+		if (context->header_count > 0)
+			memcpy(grown, context->headers,
+			    context->header_count * sizeof(*grown));
+		context->headers = grown;
+	}
+	context->headers[context->header_count].request = request;
+	context->headers[context->header_count].value = value;
+	context->header_count++;
+	return value;
+}
+
+const struct html_text *
+rule_eval_html(struct rule_eval_context *context)
+{
+	const struct message *message = context->input->message;
+	const struct message_part *part;
+
+	if (context->html_ready)
+		return context->html;
+	context->html_ready = true;
+	for (part = message_next_text_part(message, NULL); part != NULL;
+	    part = message_next_text_part(message, part)) {
+		if (part->is_html) {
+			context->html = html_text_render(context->arena,
+			    part->text.data, part->text.length, NULL);
+			break;
+		}
+	}
+	return context->html;
+}
+
+/* SpamAssassin renders text parts other than text/calendar. */
+static bool
+rule_eval_renderable(const struct message_part *part)
+{
+	return part->is_text && strcmp(part->subtype, "calendar") != 0;
+}
+
+static bool
+rule_eval_is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	    c == '\v';
+}
+
+/* Appends text with SpamAssassin's whitespace rules: a run containing
+ * two or more newlines ends a paragraph (one "\n"), any other run of
+ * whitespace becomes one space. *pending carries a run across calls. */
+static void
+rule_eval_normalise(struct buffer *out, const char *text, size_t length)
+{
+	size_t i = 0, newlines;
+
+	while (i < length) {
+		unsigned char c = (unsigned char)text[i];
+		if (!rule_eval_is_space(c)) {
+			size_t start = i;
+			while (i < length &&
+			    !rule_eval_is_space((unsigned char)text[i]))
+				i++;
+			rule_eval_put(out, text + start, i - start);
+			continue;
+		}
+		newlines = 0;
+		while (i < length && rule_eval_is_space((unsigned char)text[i])) {
+			if (text[i] == '\n')
+				newlines++;
+			i++;
+		}
+		rule_eval_put(out, newlines >= 2 ? "\n" : " ", 1);
+	}
+}
+
+static void
+rule_eval_build_body(struct rule_eval_context *context)
+{
+	const struct message *message = context->input->message;
+	const struct message_part *part;
+	struct rule_eval_views views = { 0 };
+	struct buffer text;
+	const char *subject, *p, *end, *line_end, *data;
+	bool first = true;
+	size_t length, cut;
+
+	context->body_ready = true;
+	buffer_init(&text, 0);
+	for (part = message_next_text_part(message, NULL); part != NULL;
+	    part = message_next_text_part(message, part)) {
+		if (!rule_eval_renderable(part))
+			continue;
+		if (!first)
+			rule_eval_put(&text, "\n", 1);
+		first = false;
+		if (part->is_html) {
+			const struct html_text *html = html_text_render(
+			    context->arena, part->text.data, part->text.length,
+			    NULL);
+			rule_eval_put(&text, html->text.data,
+			    html->text.length);
+		} else {
+			rule_eval_put(&text, part->text.data,
+			    part->text.length);
+		}
+	}
+	/* The normalised text, behind the Subject line. */
+	{
+		struct buffer normal;
+		buffer_init(&normal, 0);
+		subject = rule_eval_header(context, "Subject");
+		rule_eval_put_string(&normal,
+		    subject != NULL ? subject : "\n");
+		rule_eval_normalise(&normal, buffer_string(&text),
+		    buffer_length(&text));
+		length = buffer_length(&normal);
+		data = arena_strndup(context->arena, buffer_string(&normal),
+		    length);
+		buffer_deinit(&normal);
+	}
+	buffer_deinit(&text);
+	/* Lines keep their "\n"; long ones split after a space. */
+	for (p = data, end = data + length; p < end; p = line_end) {
+		const char *newline = memchr(p, '\n', (size_t)(end - p));
+		line_end = newline != NULL ? newline + 1 : end;
+		while ((size_t)(line_end - p) > RULE_EVAL_LINE_MAX) {
+			cut = RULE_EVAL_LINE_MAX;
+			while (cut > 0 && p[cut - 1] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = RULE_EVAL_LINE_MAX;
+			rule_eval_views_add(context->arena, &views, p, cut);
+			p += cut;
+		}
+		rule_eval_views_add(context->arena, &views, p,
+		    (size_t)(line_end - p));
+	}
+	context->body = views.items;
+	context->body_count = views.count;
+}
+
+const struct string_view *
+rule_eval_body(struct rule_eval_context *context, size_t *count_r)
+{
+	if (!context->body_ready)
+		rule_eval_build_body(context);
+	*count_r = context->body_count;
+	return context->body;
+}
+
+/* Decoded text parts in SpamAssassin's 2-4 KiB paragraphs. */
+static void
+rule_eval_build_rawbody(struct rule_eval_context *context)
+{
+	const struct message *message = context->input->message;
+	const struct message_part *part;
+	struct rule_eval_views views = { 0 };
+	const char *text, *cut;
+	size_t length, offset, j;
+
+	context->rawbody_ready = true;
+	for (part = message_next_text_part(message, NULL); part != NULL;
+	    part = message_next_text_part(message, part)) {
+		if (strcmp(part->subtype, "calendar") == 0)
+			continue;
+		text = part->decoded.data;
+		length = part->decoded.length;
+		if (length <= RULE_EVAL_LINE_MAX) {
+			rule_eval_views_add(context->arena, &views, text,
+			    length);
+			continue;
+		}
+		for (offset = 0; length - offset > 2 * RULE_EVAL_LINE_MAX;
+		    offset = j + 1) {
+			static const char separators[] = "\n> ";
+			size_t s;
+			j = offset + RULE_EVAL_LINE_MAX;
+			for (s = 0; s < 3; s++) {
+				cut = memchr(text + offset + RULE_EVAL_LINE_MAX,
+				    separators[s],
+				    length - offset - RULE_EVAL_LINE_MAX);
+				if (cut != NULL && (size_t)(cut - text) - offset +
+				    1 <= 2 * RULE_EVAL_LINE_MAX) {
+					j = (size_t)(cut - text);
+					break;
+				}
+			}
+			rule_eval_views_add(context->arena, &views,
+			    text + offset, j - offset + 1);
+		}
+		if (offset < length)
+			rule_eval_views_add(context->arena, &views,
+			    text + offset, length - offset);
+	}
+	context->rawbody = views.items;
+	context->rawbody_count = views.count;
+}
+
+const struct uri_extract_uri *
+rule_eval_uris(struct rule_eval_context *context, size_t *count_r)
+{
+	const struct message *message = context->input->message;
+	const struct message_part *part;
+
+	if (!context->uris_ready) {
+		context->uris_ready = true;
+		context->uris = uri_extract_new(context->arena, NULL);
+		for (part = message_next_text_part(message, NULL);
+		    part != NULL; part = message_next_text_part(message, part)) {
+			if (part->is_html)
+				uri_extract_html(context->uris, html_text_render(
+				    context->arena, part->text.data,
+				    part->text.length, NULL));
+			else
+				uri_extract_text(context->uris, part->text.data,
+				    part->text.length);
+		}
+	}
+	return uri_extract_uris(context->uris, count_r);
+}
+
+/* Counts matches of rule in one subject, within tflags limits. */
+static unsigned
+rule_eval_match(const struct ruleset_rule *rule, const char *data,
+    size_t length)
+{
+	if ((rule->tflags & RULE_FILE_TFLAG_MULTIPLE) != 0)
+		return rule_regex_match_count(rule->regex, data, length,
+		    rule->maxhits);
+	return rule_regex_match(rule->regex, data, length) ? 1 : 0;
+}
+
+/* Runs a regex rule over a list of subjects (lines, chunks, URIs). */
+static unsigned
+rule_eval_match_views(const struct ruleset_rule *rule,
+    const struct string_view *views, size_t count)
+{
+	unsigned total = 0, cap = rule->maxhits;
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		total += rule_eval_match(rule, views[i].data, views[i].length);
+		if (total > 0 && (rule->tflags & RULE_FILE_TFLAG_MULTIPLE) == 0)
+			return 1;
+		if (cap > 0 && total >= cap)
+			return cap;
+	}
+	return total;
+}
+
+static unsigned
+rule_eval_header_rule(struct rule_eval_context *context,
+    const struct ruleset_rule *rule)
+{
+	char request[300];
+	const char *value;
+	size_t length;
+
+	snprintf(request, sizeof(request), "%s%s%s%s", rule->header,
+	    (rule->header_modifiers & RULE_FILE_HEADER_RAW) ? ":raw" : "",
+	    (rule->header_modifiers & RULE_FILE_HEADER_ADDR) ? ":addr" : "",
+	    (rule->header_modifiers & RULE_FILE_HEADER_NAME) ? ":name" : "");
+	value = rule_eval_header(context, arena_strdup(context->arena,
+	    request));
+	if (rule->form == RULE_FILE_FORM_EXISTS)
+		return (value != NULL) != rule->negated ? 1 : 0;
+	if (value == NULL) {
+		if (rule->if_unset == NULL)
+			return 0; /* undef never matches, not even !~ */
+		value = rule->if_unset;
+	}
+	length = strlen(value);
+	if (rule->negated)
+		return rule_regex_match(rule->regex, value, length) ? 0 : 1;
+	return rule_eval_match(rule, value, length);
+}
+
+static unsigned
+rule_eval_one(struct rule_eval_context *context,
+    const struct ruleset_rule *rule)
+{
+	const struct uri_extract_uri *uris;
+	const struct string_view *views;
+	struct string_view *uri_views;
+	size_t count, i;
+
+	if (rule->form == RULE_FILE_FORM_EVAL)
+		return rule->eval->run(context, rule);
+	switch (rule->type) {
+	case RULESET_HEADER:
+		return rule_eval_header_rule(context, rule);
+	case RULESET_BODY:
+		views = rule_eval_body(context, &count);
+		return rule_eval_match_views(rule, views, count);
+	case RULESET_RAWBODY:
+		if (!context->rawbody_ready)
+			rule_eval_build_rawbody(context);
+		return rule_eval_match_views(rule, context->rawbody,
+		    context->rawbody_count);
+	case RULESET_FULL:
+		return rule_eval_match(rule, context->input->message->raw.data,
+		    context->input->message->raw.length);
+	case RULESET_URI:
+		uris = rule_eval_uris(context, &count);
+		uri_views = arena_array(context->arena, count + 1,
+		    sizeof(*uri_views));
+		for (i = 0; i < count; i++)
+			uri_views[i] = string_view_make(uris[i].uri,
+			    uris[i].uri_length);
+		return rule_eval_match_views(rule, uri_views, count);
+	case RULESET_META:
+	case RULESET_TYPE_COUNT:
+		break;
+	}
+	return 0;
+}
+
+void
+rule_eval_run(const struct ruleset *ruleset, struct arena *arena,
+    const struct rule_eval_input *input, struct rule_eval_result *result_r)
+{
+	struct rule_eval_context context;
+	const struct ruleset_rule *rules;
+	size_t count, i, hits = 0;
+
+	memset(&context, 0, sizeof(context));
+	context.ruleset = ruleset;
+	context.input = input;
+	context.arena = arena;
+	rules = ruleset_rules(ruleset, &count);
+	context.values = arena_array(arena, count + 1, sizeof(double));
+	for (i = 0; i < count; i++)
+		if (rules[i].type != RULESET_META)
+			context.values[i] = rule_eval_one(&context, &rules[i]);
+	rule_meta_evaluate(ruleset_metas(ruleset), context.values);
+
+	memset(result_r, 0, sizeof(*result_r));
+	result_r->required = ruleset_required_score(ruleset);
+	for (i = 0; i < count; i++)
+		if (context.values[i] > 0 && !rules[i].subrule)
+			hits++;
+	result_r->hits = arena_array(arena, hits + 1, sizeof(*result_r->hits));
+	for (i = 0; i < count; i++) {
+		struct rule_eval_hit *hit;
+		if (context.values[i] <= 0 || rules[i].subrule)
+			continue;
+		hit = &result_r->hits[result_r->hit_count++];
+		hit->rule = &rules[i];
+		hit->count = (unsigned)context.values[i];
+		if (hit->count == 0)
+			hit->count = 1;
+		/* SpamAssassin scores a rule once, however often it hit. */
+		hit->score = rules[i].score;
+		result_r->score += hit->score;
+	}
+}

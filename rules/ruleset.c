@@ -1,0 +1,492 @@
+/* ruleset.c: compile rule files into an immutable, shareable rule set.
+ *
+ * DESIGN: everything a rule set owns lives in one arena, freed with the
+ * last reference. Rules keep the index they get here for their whole
+ * life: rule_eval keeps a value per index, and meta expressions refer to
+ * rules by index, so all non-meta rules come first and every meta's
+ * value slot is its rule index. */
+#include "rules/ruleset.h"
+#include "lib/alloc.h"
+#include "lib/arena.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "rules/rule_eval.h"
+
+#include <sys/stat.h>
+
+/* Plugins whose rules sluice reads by default: the set Debian's
+ * SpamAssassin loads, so the same rules are defined; their evals that
+ * sluice lacks are reported by lint rather than silently dropped. */
+static const char *const ruleset_default_plugins[] = {
+	"Mail::SpamAssassin::Plugin::AskDNS",
+	"Mail::SpamAssassin::Plugin::AutoLearnThreshold",
+	"Mail::SpamAssassin::Plugin::Bayes",
+	"Mail::SpamAssassin::Plugin::BodyEval",
+	"Mail::SpamAssassin::Plugin::Check",
+	"Mail::SpamAssassin::Plugin::DKIM",
+	"Mail::SpamAssassin::Plugin::DMARC",
+	"Mail::SpamAssassin::Plugin::DNSEval",
+	"Mail::SpamAssassin::Plugin::FreeMail",
+	"Mail::SpamAssassin::Plugin::HTMLEval",
+	"Mail::SpamAssassin::Plugin::HTTPSMismatch",
+	"Mail::SpamAssassin::Plugin::HashBL",
+	"Mail::SpamAssassin::Plugin::HeaderEval",
+	"Mail::SpamAssassin::Plugin::ImageInfo",
+	"Mail::SpamAssassin::Plugin::MIMEEval",
+	"Mail::SpamAssassin::Plugin::MIMEHeader",
+	"Mail::SpamAssassin::Plugin::Pyzor",
+	"Mail::SpamAssassin::Plugin::Razor2",
+	"Mail::SpamAssassin::Plugin::RelayEval",
+	"Mail::SpamAssassin::Plugin::ReplaceTags",
+	"Mail::SpamAssassin::Plugin::Rule2XSBody",
+	"Mail::SpamAssassin::Plugin::SPF",
+	"Mail::SpamAssassin::Plugin::SpamCop",
+	"Mail::SpamAssassin::Plugin::URIDNSBL",
+	"Mail::SpamAssassin::Plugin::URIDetail",
+	"Mail::SpamAssassin::Plugin::URIEval",
+	"Mail::SpamAssassin::Plugin::VBounce",
+	"Mail::SpamAssassin::Plugin::WLBLEval",
+	"Mail::SpamAssassin::Plugin::WelcomeListSubject",
+};
+
+struct ruleset {
+	struct arena *arena;
+	struct rule_file *rule_file;       /* owns directive strings */
+	struct ruleset_rule *rules;
+	size_t rule_count;
+	size_t *by_type[RULESET_TYPE_COUNT];
+	size_t type_count[RULESET_TYPE_COUNT];
+	struct rule_meta_set *metas;
+	struct ruleset_skip *skipped;
+	size_t skipped_count;
+	const char **unimplemented;
+	size_t unimplemented_count;
+	size_t defined_count;
+	size_t *by_name;                   /* rule indices sorted by name */
+	int refcount;
+};
+
+static enum ruleset_type
+ruleset_type_of(enum rule_file_test_type type)
+{
+	switch (type) {
+	case RULE_FILE_TEST_HEADER:
+		return RULESET_HEADER;
+	case RULE_FILE_TEST_BODY:
+		return RULESET_BODY;
+	case RULE_FILE_TEST_RAWBODY:
+		return RULESET_RAWBODY;
+	case RULE_FILE_TEST_FULL:
+		return RULESET_FULL;
+	case RULE_FILE_TEST_URI:
+		return RULESET_URI;
+	case RULE_FILE_TEST_META:
+		return RULESET_META;
+	}
+	return RULESET_META;
+}
+
+/* Splits "'a', \"b\", 10" into unquoted strings in arena. */
+static void
+ruleset_parse_arguments(struct arena *arena, const char *text,
+    const char ***arguments_r, size_t *count_r)
+{
+	const char **arguments;
+	size_t count = 0, capacity = 4, length;
+	const char *p = text, *start;
+	char quote;
+
+	arguments = arena_array(arena, capacity, sizeof(*arguments));
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p == '\'' || *p == '"') {
+			quote = *p++;
+			start = p;
+			while (*p != '\0' && *p != quote)
+				p++;
+			length = (size_t)(p - start);
+			if (*p == quote)
+				p++;
+		} else {
+			start = p;
+			while (*p != '\0' && *p != ',')
+				p++;
+			length = (size_t)(p - start);
+			while (length > 0 && (start[length - 1] == ' ' ||
+			    start[length - 1] == '\t'))
+				length--;
+		}
+		if (count == capacity) {
+			const char **grown = arena_array(arena, capacity * 2,
+			    sizeof(*grown));
+			memcpy(grown, arguments, count * sizeof(*grown));
+			arguments = grown;
+			capacity *= 2;
+		}
+		arguments[count++] = arena_strndup(arena, start, length);
+	}
+	*arguments_r = arguments;
+	*count_r = count;
+}
+
+static void
+ruleset_skip(struct ruleset *ruleset, size_t *capacity,
+    const struct rule_file_rule *source, const char *reason)
+{
+	struct ruleset_skip *skip;
+
+	if (ruleset->skipped_count == *capacity) {
+		*capacity = *capacity == 0 ? 64 : *capacity * 2;
+		ruleset->skipped = alloc_resize(ruleset->skipped, *capacity,
+		    sizeof(*ruleset->skipped));
+	}
+	skip = &ruleset->skipped[ruleset->skipped_count++];
+	skip->rule = source->name;
+	skip->reason = arena_strdup(ruleset->arena, reason);
+	skip->file = source->definition->file;
+	skip->line = source->definition->line;
+}
+
+static void
+ruleset_note_unimplemented(struct ruleset *ruleset, size_t *capacity,
+    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ruleset->unimplemented_count; i++)
+		if (strcmp(ruleset->unimplemented[i], name) == 0)
+			return;
+	if (ruleset->unimplemented_count == *capacity) {
+		*capacity = *capacity == 0 ? 32 : *capacity * 2;
+		ruleset->unimplemented = alloc_resize(ruleset->unimplemented,
+		    *capacity, sizeof(*ruleset->unimplemented));
+	}
+	ruleset->unimplemented[ruleset->unimplemented_count++] = name;
+}
+
+static const struct ruleset_eval *
+ruleset_find_eval(const struct ruleset_options *options, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < options->eval_count; i++)
+		if (strcmp(options->evals[i].name, name) == 0)
+			return &options->evals[i];
+	return rule_eval_builtin_find(name);
+}
+
+static void
+ruleset_free_regex(void *context)
+{
+	rule_regex_free(context);
+}
+
+/* Fills rule from source; returns NULL when usable, else the reason. */
+static const char *
+ruleset_compile_rule(struct ruleset *ruleset,
+    const struct ruleset_options *options, const struct rule_file_rule *source,
+    struct ruleset_rule *rule, const char **unimplemented_r)
+{
+	const struct rule_file_test *test = &source->definition->test;
+	const char *error;
+	double score;
+
+	*unimplemented_r = NULL;
+	memset(rule, 0, sizeof(*rule));
+	rule->name = source->name;
+	rule->type = ruleset_type_of(test->type);
+	rule->form = test->form;
+	rule->subrule = strncmp(source->name, "__", 2) == 0;
+	score = rule_file_rule_score(source, options->score_set);
+	/* SpamAssassin: a score of 0 switches a rule off; sub-rules have
+	 * no score and always run, for the metas that use them. */
+	if (score == 0 && !rule->subrule)
+		return "score 0 (disabled)";
+	rule->score = rule->subrule ? 0 : score;
+	rule->description = source->description != NULL ?
+	    source->description : "";
+	rule->tflags = source->tflags.flags;
+	rule->maxhits = source->tflags.maxhits;
+	rule->priority = source->priority;
+	rule->action = source->action;
+	rule->file = source->definition->file;
+	rule->line = source->definition->line;
+	rule->header = test->header;
+	rule->header_modifiers = test->header_modifiers;
+	rule->negated = test->negated;
+	rule->if_unset = test->if_unset;
+	switch (test->form) {
+	case RULE_FILE_FORM_REGEX:
+		if (rule_regex_compile(test->pattern, strlen(test->pattern),
+		    NULL, &rule->regex, &error) < 0)
+			return arena_printf(ruleset->arena, "regex: %s", error);
+		arena_add_cleanup(ruleset->arena, ruleset_free_regex,
+		    &rule->regex);
+		break;
+	case RULE_FILE_FORM_EVAL:
+		rule->eval = ruleset_find_eval(options, test->eval_function);
+		if (rule->eval == NULL) {
+			*unimplemented_r = test->eval_function;
+			return arena_printf(ruleset->arena,
+			    "eval:%s not implemented", test->eval_function);
+		}
+		ruleset_parse_arguments(ruleset->arena, test->eval_arguments,
+		    (const char ***)&rule->eval_arguments,
+		    &rule->eval_argument_count);
+		break;
+	case RULE_FILE_FORM_EXISTS:
+	case RULE_FILE_FORM_META:
+		break;
+	}
+	return NULL;
+}
+
+struct ruleset_meta_lookup {
+	struct ruleset *ruleset;
+};
+
+static bool
+ruleset_meta_lookup(void *context, const char *name, size_t *index_r)
+{
+	struct ruleset_meta_lookup *lookup = context;
+
+	return ruleset_find(lookup->ruleset, name, index_r) != NULL;
+}
+
+static void
+ruleset_meta_diagnostic(void *context, enum rule_meta_severity severity,
+    const char *meta_name, const char *message)
+{
+	(void)context;
+	if (severity == RULE_META_SEVERITY_ERROR)
+		log_debug("event=meta_disabled rule=%s reason=%s", meta_name,
+		    message);
+}
+
+static int
+ruleset_compare_indices(const void *a, const void *b, void *context)
+{
+	const struct ruleset_rule *rules = context;
+
+	return strcmp(rules[*(const size_t *)a].name,
+	    rules[*(const size_t *)b].name);
+}
+
+int
+ruleset_build(const struct ruleset_options *options,
+    struct ruleset **ruleset_r, const char **error_r)
+{
+	struct rule_file_options file_options;
+	const struct rule_file_rule *const *sources;
+	struct ruleset_rule *compiled;
+	struct ruleset_meta_lookup lookup;
+	struct rule_meta_callbacks callbacks;
+	struct ruleset *ruleset;
+	const char *reason, *unimplemented, *failed;
+	size_t source_count, i, skip_capacity = 0, eval_capacity = 0;
+	size_t compiled_count = 0, meta_count = 0, t;
+	struct stat st;
+
+	ruleset = alloc_new(struct ruleset);
+	ruleset->arena = arena_new("ruleset", 64 * 1024);
+	ruleset->refcount = 1;
+	memset(&file_options, 0, sizeof(file_options));
+	file_options.plugins = options->plugins != NULL ? options->plugins :
+	    ruleset_default_plugins;
+	file_options.plugin_count = options->plugins != NULL ?
+	    options->plugin_count : ARRAY_LENGTH(ruleset_default_plugins);
+	ruleset->rule_file = rule_file_new(&file_options);
+	for (i = 0; i < options->path_count; i++) {
+		const char *path = options->paths[i];
+		int ret;
+
+		if (stat(path, &st) < 0) {
+			*error_r = error_set_errno("rules %s", path);
+			ruleset_unref(&ruleset);
+			return -1;
+		}
+		ret = S_ISDIR(st.st_mode) ?
+		    rule_file_load_directory(ruleset->rule_file, path, &failed) :
+		    rule_file_load(ruleset->rule_file, path, &failed);
+		if (ret < 0) {
+			*error_r = error_set("rules %s: %s", path, failed);
+			ruleset_unref(&ruleset);
+			return -1;
+		}
+	}
+
+	sources = rule_file_rules(ruleset->rule_file, &source_count);
+	ruleset->defined_count = source_count;
+	compiled = arena_array(ruleset->arena, source_count + 1,
+	    sizeof(*compiled));
+	/* Non-meta rules first, metas after: see DESIGN above. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < source_count; i++) {
+			const struct rule_file_rule *source = sources[i];
+			bool is_meta = source->definition->test.type ==
+			    RULE_FILE_TEST_META;
+
+			if (is_meta != (pass == 1))
+				continue;
+			reason = ruleset_compile_rule(ruleset, options, source,
+			    &compiled[compiled_count], &unimplemented);
+			if (unimplemented != NULL)
+				ruleset_note_unimplemented(ruleset,
+				    &eval_capacity, unimplemented);
+			if (reason != NULL) {
+				ruleset_skip(ruleset, &skip_capacity, source,
+				    reason);
+				continue;
+			}
+			compiled_count++;
+			if (is_meta)
+				meta_count++;
+		}
+	}
+	ruleset->rules = compiled;
+	ruleset->rule_count = compiled_count;
+	ruleset->by_name = arena_array(ruleset->arena, compiled_count + 1,
+	    sizeof(size_t));
+	for (i = 0; i < compiled_count; i++)
+		ruleset->by_name[i] = i;
+	qsort_r(ruleset->by_name, compiled_count, sizeof(size_t),
+	    ruleset_compare_indices, compiled);
+
+	/* Metas: every name resolves through ruleset_find(). */
+	ruleset->metas = rule_meta_set_new(NULL);
+	for (i = compiled_count - meta_count; i < compiled_count; i++) {
+		const struct rule_file_rule *source = rule_file_rule_find(
+		    ruleset->rule_file, compiled[i].name);
+		if (rule_meta_add(ruleset->metas, compiled[i].name,
+		    source->definition->test.expression, &failed) < 0)
+			log_debug("event=meta_invalid rule=%s reason=%s",
+			    compiled[i].name, failed);
+	}
+	lookup.ruleset = ruleset;
+	callbacks.lookup = ruleset_meta_lookup;
+	callbacks.diagnostic = ruleset_meta_diagnostic;
+	callbacks.context = &lookup;
+	if (rule_meta_compile(ruleset->metas, compiled_count, &callbacks,
+	    &failed) < 0)
+		log_panic("ruleset: meta lookup inconsistent: %s", failed);
+
+	for (t = 0; t < RULESET_TYPE_COUNT; t++)
+		ruleset->by_type[t] = arena_array(ruleset->arena,
+		    compiled_count + 1, sizeof(size_t));
+	for (i = 0; i < compiled_count; i++) {
+		t = compiled[i].type;
+		ruleset->by_type[t][ruleset->type_count[t]++] = i;
+	}
+	*ruleset_r = ruleset;
+	return 0;
+}
+
+void
+ruleset_ref(struct ruleset *ruleset)
+{
+	__atomic_add_fetch(&ruleset->refcount, 1, __ATOMIC_RELAXED);
+}
+
+void
+ruleset_unref(struct ruleset **ruleset_p)
+{
+	struct ruleset *ruleset = *ruleset_p;
+
+	if (ruleset == NULL)
+		return;
+	*ruleset_p = NULL;
+	if (__atomic_sub_fetch(&ruleset->refcount, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	rule_meta_set_free(&ruleset->metas);
+	arena_free(&ruleset->arena);
+	rule_file_free(&ruleset->rule_file);
+	free(ruleset->skipped);
+	free(ruleset->unimplemented);
+	free(ruleset);
+}
+
+const struct ruleset_rule *
+ruleset_rules(const struct ruleset *ruleset, size_t *count_r)
+{
+	*count_r = ruleset->rule_count;
+	return ruleset->rules;
+}
+
+const struct ruleset_rule *
+ruleset_find(const struct ruleset *ruleset, const char *name,
+    size_t *index_r)
+{
+	size_t low = 0, high = ruleset->rule_count, middle;
+	int order;
+
+	while (low < high) {
+		middle = low + (high - low) / 2;
+		order = strcmp(name,
+		    ruleset->rules[ruleset->by_name[middle]].name);
+		if (order == 0) {
+			if (index_r != NULL)
+				*index_r = ruleset->by_name[middle];
+			return &ruleset->rules[ruleset->by_name[middle]];
+		}
+		if (order < 0)
+			high = middle;
+		else
+			low = middle + 1;
+	}
+	return NULL;
+}
+
+const struct rule_meta_set *
+ruleset_metas(const struct ruleset *ruleset)
+{
+	return ruleset->metas;
+}
+
+const size_t *
+ruleset_of_type(const struct ruleset *ruleset, enum ruleset_type type,
+    size_t *count_r)
+{
+	*count_r = ruleset->type_count[type];
+	return ruleset->by_type[type];
+}
+
+double
+ruleset_required_score(const struct ruleset *ruleset)
+{
+	return rule_file_settings(ruleset->rule_file)->required_score;
+}
+
+const struct rule_file_settings *
+ruleset_settings(const struct ruleset *ruleset)
+{
+	return rule_file_settings(ruleset->rule_file);
+}
+
+const struct ruleset_skip *
+ruleset_skipped(const struct ruleset *ruleset, size_t *count_r)
+{
+	*count_r = ruleset->skipped_count;
+	return ruleset->skipped;
+}
+
+const struct rule_file_diagnostic *const *
+ruleset_diagnostics(const struct ruleset *ruleset, size_t *count_r)
+{
+	return rule_file_diagnostics(ruleset->rule_file, count_r);
+}
+
+const char *const *
+ruleset_unimplemented_evals(const struct ruleset *ruleset, size_t *count_r)
+{
+	*count_r = ruleset->unimplemented_count;
+	return ruleset->unimplemented;
+}
+
+size_t
+ruleset_defined_count(const struct ruleset *ruleset)
+{
+	return ruleset->defined_count;
+}

@@ -1,0 +1,124 @@
+/* ruleset.h: a compiled, immutable SpamAssassin-style rule set.
+ *
+ * ruleset_build() reads the rule files (rule_file), compiles every regex
+ * (rule_regex), resolves eval: functions against the built-in table and
+ * any the caller adds, and compiles the meta rules (rule_meta). The
+ * result is read-only and refcounted: worker threads share one, and a
+ * reload builds a new one in the background and swaps it only when it
+ * built (a broken file never replaces a working set). Rules that cannot
+ * be used (a regex that does not compile, an unknown eval, a meta over a
+ * cycle) are skipped with a reason and counted; that is what `sluice
+ * rules lint` prints. */
+#ifndef SLUICE_RULESET_H
+#define SLUICE_RULESET_H
+
+#include "lib/common.h"
+#include "rules/rule_file.h"
+#include "rules/rule_meta.h"
+#include "rules/rule_regex.h"
+
+enum ruleset_type {
+	RULESET_HEADER,
+	RULESET_BODY,
+	RULESET_RAWBODY,
+	RULESET_FULL,
+	RULESET_URI,
+	RULESET_META,
+	RULESET_TYPE_COUNT,
+};
+
+struct rule_eval_context;
+struct ruleset_rule;
+
+/* An eval: test. Returns how many times the rule hit (0: no hit). */
+typedef unsigned ruleset_eval_function(struct rule_eval_context *context,
+    const struct ruleset_rule *rule);
+
+struct ruleset_eval {
+	const char *name;        /* "check_for_mime" */
+	ruleset_eval_function *run;
+};
+
+/* One usable rule. Public so rule_eval can run it; read-only. */
+struct ruleset_rule {
+	const char *name;
+	enum ruleset_type type;
+	enum rule_file_test_form form;   /* regex, eval, exists, meta */
+	struct rule_regex *regex;        /* form REGEX */
+	bool negated;                    /* header !~ */
+	const char *header;              /* header tests */
+	unsigned header_modifiers;       /* RULE_FILE_HEADER_* */
+	const char *if_unset;            /* NULL: no default */
+	const struct ruleset_eval *eval; /* form EVAL */
+	const char *const *eval_arguments; /* unquoted */
+	size_t eval_argument_count;
+	double score;                    /* in the chosen score set */
+	const char *description;         /* "" when none */
+	unsigned tflags;                 /* RULE_FILE_TFLAG_* */
+	unsigned maxhits;
+	int priority;
+	bool subrule;                    /* "__NAME": no score, never shown */
+	struct rule_file_action action;
+	const char *file;                /* where it was defined */
+	unsigned line;
+};
+
+struct ruleset_options {
+	const char *const *paths;   /* directories (*.cf) or files, in order */
+	size_t path_count;
+	unsigned score_set;         /* 0 plain, 1 net, 2 Bayes, 3 both */
+	/* Evals beyond the built-in ones (Bayes, DNS lists), by name. */
+	const struct ruleset_eval *evals;
+	size_t eval_count;
+	/* Plugin names treated as loaded by ifplugin (NULL: sluice's
+	 * default set of plugins whose tests it implements). */
+	const char *const *plugins;
+	size_t plugin_count;
+};
+
+/* Why rules were not compiled, for lint. */
+struct ruleset_skip {
+	const char *rule;
+	const char *reason;
+	const char *file;
+	unsigned line;
+};
+
+struct ruleset;
+
+/* Builds a rule set. Fails (-1, error_r) only when a path cannot be read
+ * at all; bad rules are skipped and reported. */
+int ruleset_build(const struct ruleset_options *options,
+    struct ruleset **ruleset_r, const char **error_r);
+
+void ruleset_ref(struct ruleset *ruleset);
+void ruleset_unref(struct ruleset **ruleset_p);
+
+/* The usable rules, in an order where all non-meta rules come first;
+ * rule_eval keeps one value per rule at the same index. */
+const struct ruleset_rule *ruleset_rules(const struct ruleset *ruleset,
+    size_t *count_r);
+const struct ruleset_rule *ruleset_find(const struct ruleset *ruleset,
+    const char *name, size_t *index_r);
+const struct rule_meta_set *ruleset_metas(const struct ruleset *ruleset);
+
+/* Indices of the rules of one type, in definition order. */
+const size_t *ruleset_of_type(const struct ruleset *ruleset,
+    enum ruleset_type type, size_t *count_r);
+
+double ruleset_required_score(const struct ruleset *ruleset);
+const struct rule_file_settings *ruleset_settings(
+    const struct ruleset *ruleset);
+
+/* Lint: skipped rules, file diagnostics, and evals named by rules that
+ * sluice does not implement (each name once). */
+const struct ruleset_skip *ruleset_skipped(const struct ruleset *ruleset,
+    size_t *count_r);
+const struct rule_file_diagnostic *const *ruleset_diagnostics(
+    const struct ruleset *ruleset, size_t *count_r);
+const char *const *ruleset_unimplemented_evals(const struct ruleset *ruleset,
+    size_t *count_r);
+/* Rules defined in the files (before skipping), for lint's totals. */
+size_t ruleset_defined_count(const struct ruleset *ruleset);
+
+#endif
