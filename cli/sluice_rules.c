@@ -72,7 +72,7 @@ sluice_rules_print_text(const struct ruleset *ruleset)
 	const struct ruleset_skip *skipped;
 	const char *const *evals;
 	size_t compiled, skipped_count, eval_count, diagnostic_count, i;
-	size_t disabled = 0, unimplemented = 0, broken = 0;
+	size_t disabled = 0, unimplemented = 0, broken = 0, dependent = 0;
 
 	(void)ruleset_rules(ruleset, &compiled);
 	skipped = ruleset_skipped(ruleset, &skipped_count);
@@ -81,20 +81,25 @@ sluice_rules_print_text(const struct ruleset *ruleset)
 	for (i = 0; i < skipped_count; i++) {
 		if (strncmp(skipped[i].reason, "score 0", 7) == 0)
 			disabled++;
-		else if (strncmp(skipped[i].reason, "eval:", 5) == 0)
+		else if (strncmp(skipped[i].reason, "eval:", 5) == 0 ||
+		    strstr(skipped[i].reason, "not implemented") != NULL)
 			unimplemented++;
+		else if (strncmp(skipped[i].reason, "depends on", 10) == 0)
+			dependent++;
 		else
 			broken++;
 	}
 	printf("rules defined:  %zu\n", ruleset_defined_count(ruleset));
 	printf("compiled:       %zu\n", compiled);
-	printf("skipped:        %zu (%zu disabled by score 0, %zu "
-	    "unimplemented eval, %zu invalid)\n", skipped_count, disabled,
-	    unimplemented, broken);
+	printf("skipped:        %zu (%zu disabled by score 0, %zu need "
+	    "what sluice lacks, %zu metas over those, %zu invalid)\n",
+	    skipped_count, disabled, unimplemented, dependent, broken);
 	printf("diagnostics:    %zu\n", diagnostic_count);
 	for (i = 0; i < skipped_count; i++)
 		if (strncmp(skipped[i].reason, "score 0", 7) != 0 &&
-		    strncmp(skipped[i].reason, "eval:", 5) != 0)
+		    strncmp(skipped[i].reason, "eval:", 5) != 0 &&
+		    strncmp(skipped[i].reason, "depends on", 10) != 0 &&
+		    strstr(skipped[i].reason, "not implemented") == NULL)
 			printf("  %s:%u: %s: %s\n", skipped[i].file,
 			    skipped[i].line, skipped[i].rule,
 			    skipped[i].reason);

@@ -100,6 +100,8 @@ struct rule_file {
 	struct rule_file_settings settings;
 	struct pointer_array add_headers;
 	struct pointer_array welcomelist_from;
+	struct pointer_array replace_tags;
+	struct pointer_array replace_rules;
 	struct pointer_array blocklist_from;
 	struct pointer_array trusted_networks;
 	struct pointer_array internal_networks;
@@ -854,6 +856,66 @@ settings_sync(struct rule_file *rule_file)
 	settings->internal_networks =
 	    (const char *const *)rule_file->internal_networks.items;
 	settings->internal_network_count = rule_file->internal_networks.count;
+	settings->replace_tags = (const struct rule_file_replace_tag *const *)
+	    rule_file->replace_tags.items;
+	settings->replace_tag_count = rule_file->replace_tags.count;
+	settings->replace_rules =
+	    (const char *const *)rule_file->replace_rules.items;
+	settings->replace_rule_count = rule_file->replace_rules.count;
+}
+
+/* replace_tag, replace_pre, replace_post, replace_inter NAME VALUE; the
+ * value is the rest of the line. */
+static void
+handle_replace_tag(const struct line_context *context)
+{
+	struct rule_file *rule_file = context->rule_file;
+	struct rule_file_replace_tag *tag;
+	char *rest = context->value, *name;
+
+	name = next_word(&rest);
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	if (name == NULL || *rest == '\0') {
+		line_invalid(context, "expected NAME VALUE");
+		return;
+	}
+	tag = arena_new_type(rule_file->arena, struct rule_file_replace_tag);
+	tag->kind = (enum rule_file_replace_kind)context->variant;
+	tag->name = arena_strdup(rule_file->arena, name);
+	tag->value = arena_strdup(rule_file->arena, rest);
+	pointer_array_push(&rule_file->replace_tags, tag);
+	settings_sync(rule_file);
+}
+
+static void
+handle_replace_rules(const struct line_context *context)
+{
+	struct rule_file *rule_file = context->rule_file;
+	char *rest = context->value, *word;
+
+	while ((word = next_word(&rest)) != NULL)
+		pointer_array_push(&rule_file->replace_rules,
+		    arena_strdup(rule_file->arena, word));
+	settings_sync(rule_file);
+}
+
+/* replace_start (variant 0) and replace_end (1). */
+static void
+handle_replace_delimiter(const struct line_context *context)
+{
+	struct rule_file *rule_file = context->rule_file;
+	char *rest = context->value, *word = next_word(&rest);
+
+	if (word == NULL) {
+		line_invalid(context, "expected a delimiter");
+		return;
+	}
+	word = arena_strdup(rule_file->arena, word);
+	if (context->variant == 0)
+		rule_file->settings.replace_start = word;
+	else
+		rule_file->settings.replace_end = word;
 }
 
 static void
@@ -1126,6 +1188,13 @@ static const struct {
 	{ "internal_networks", handle_networks, INTERNAL },
 	{ "clear_internal_networks", handle_networks,
 	    INTERNAL | VARIANT_UNDO },
+	{ "replace_tag", handle_replace_tag, RULE_FILE_REPLACE_TAG },
+	{ "replace_pre", handle_replace_tag, RULE_FILE_REPLACE_PRE },
+	{ "replace_post", handle_replace_tag, RULE_FILE_REPLACE_POST },
+	{ "replace_inter", handle_replace_tag, RULE_FILE_REPLACE_INTER },
+	{ "replace_rules", handle_replace_rules, 0 },
+	{ "replace_start", handle_replace_delimiter, 0 },
+	{ "replace_end", handle_replace_delimiter, 1 },
 	{ "loadplugin", handle_ignored, 0 },
 	{ "tryplugin", handle_ignored, 0 },
 };
@@ -1943,6 +2012,8 @@ rule_file_new(const struct rule_file_options *options)
 	rule_file->feature_count = options->feature_count;
 	buffer_init(&rule_file->scratch, 0);
 	rule_file->settings.required_score = 5.0;
+	rule_file->settings.replace_start = "<";
+	rule_file->settings.replace_end = ">";
 	rule_file->settings.report_safe = 1;
 	settings_sync(rule_file);
 	return rule_file;
@@ -1964,6 +2035,8 @@ rule_file_free(struct rule_file **rule_file_p)
 	pointer_array_free(&rule_file->diagnostics);
 	pointer_array_free(&rule_file->add_headers);
 	pointer_array_free(&rule_file->welcomelist_from);
+	pointer_array_free(&rule_file->replace_tags);
+	pointer_array_free(&rule_file->replace_rules);
 	pointer_array_free(&rule_file->blocklist_from);
 	pointer_array_free(&rule_file->trusted_networks);
 	pointer_array_free(&rule_file->internal_networks);

@@ -408,6 +408,21 @@ const struct rule_file_rule *rule_file_rule_find(
 double rule_file_rule_score(const struct rule_file_rule *rule,
     unsigned score_set);
 
+/* ReplaceTags: reusable regex fragments substituted into the patterns of
+ * the rules named by replace_rules, before they compile. */
+enum rule_file_replace_kind {
+	RULE_FILE_REPLACE_TAG,   /* replace_tag NAME VALUE: <NAME> */
+	RULE_FILE_REPLACE_PRE,   /* replace_pre: put before every tag */
+	RULE_FILE_REPLACE_POST,  /* replace_post: put after every tag */
+	RULE_FILE_REPLACE_INTER, /* replace_inter: put between two tags */
+};
+
+struct rule_file_replace_tag {
+	enum rule_file_replace_kind kind;
+	const char *name;
+	const char *value;
+};
+
 /* Settings merged in file order. Defaults: required_score 5.0,
  * report_safe 1, no headers, no rewrites, empty lists. */
 struct rule_file_settings {
@@ -432,6 +447,15 @@ struct rule_file_settings {
 	size_t trusted_network_count;
 	const char *const *internal_networks;
 	size_t internal_network_count;
+	/* ReplaceTags definitions in file order (the last one for a kind
+	 * and name wins), the rules to apply them to, and the tag
+	 * delimiters (replace_start/replace_end, default "<" and ">"). */
+	const struct rule_file_replace_tag *const *replace_tags;
+	size_t replace_tag_count;
+	const char *const *replace_rules;
+	size_t replace_rule_count;
+	const char *replace_start;
+	const char *replace_end;
 };
 
 /* The merged settings (valid until the next feed or the free). */

@@ -11,7 +11,9 @@
 #include "lib/error.h"
 #include "lib/log.h"
 #include "rules/rule_eval.h"
+#include "rules/rule_replace.h"
 
+#include <ctype.h>
 #include <sys/stat.h>
 
 /* Plugins whose rules sluice reads by default: the set Debian's
@@ -63,6 +65,8 @@ struct ruleset {
 	size_t unimplemented_count;
 	size_t defined_count;
 	size_t *by_name;                   /* rule indices sorted by name */
+	struct ruleset_skip *unsound;      /* metas over skipped rules */
+	size_t unsound_count;
 	int refcount;
 };
 
@@ -178,6 +182,17 @@ ruleset_find_eval(const struct ruleset_options *options, const char *name)
 	return rule_eval_builtin_find(name);
 }
 
+/* Pseudo-headers built from the Received trail and the trust path. */
+static bool
+ruleset_needs_relays(const char *header)
+{
+	return strncasecmp(header, "X-Spam-Relays-", 14) == 0 ||
+	    strcmp(header, "ALL-TRUSTED") == 0 ||
+	    strcmp(header, "ALL-UNTRUSTED") == 0 ||
+	    strcmp(header, "ALL-INTERNAL") == 0 ||
+	    strcmp(header, "ALL-EXTERNAL") == 0;
+}
+
 static void
 ruleset_free_regex(void *context)
 {
@@ -191,7 +206,9 @@ ruleset_compile_rule(struct ruleset *ruleset,
     struct ruleset_rule *rule, const char **unimplemented_r)
 {
 	const struct rule_file_test *test = &source->definition->test;
-	const char *error;
+	const struct rule_file_settings *settings =
+	    rule_file_settings(ruleset->rule_file);
+	const char *error, *pattern;
 	double score;
 
 	*unimplemented_r = NULL;
@@ -215,12 +232,19 @@ ruleset_compile_rule(struct ruleset *ruleset,
 	rule->file = source->definition->file;
 	rule->line = source->definition->line;
 	rule->header = test->header;
+	if (rule->header != NULL && ruleset_needs_relays(rule->header))
+		return arena_printf(ruleset->arena, "%s needs the relay "
+		    "trust path, not implemented yet", rule->header);
 	rule->header_modifiers = test->header_modifiers;
 	rule->negated = test->negated;
 	rule->if_unset = test->if_unset;
 	switch (test->form) {
 	case RULE_FILE_FORM_REGEX:
-		if (rule_regex_compile(test->pattern, strlen(test->pattern),
+		pattern = test->pattern;
+		if (rule_replace_applies(settings, source->name))
+			pattern = rule_replace_expand(ruleset->arena, settings,
+			    pattern);
+		if (rule_regex_compile(pattern, strlen(pattern),
 		    NULL, &rule->regex, &error) < 0)
 			return arena_printf(ruleset->arena, "regex: %s", error);
 		arena_add_cleanup(ruleset->arena, ruleset_free_regex,
@@ -275,6 +299,106 @@ ruleset_compare_indices(const void *a, const void *b, void *context)
 	    rules[*(const size_t *)b].name);
 }
 
+/* Metas over rules we could not compile would be evaluated with those
+ * rules at 0 where SpamAssassin evaluates them for real: their results
+ * would be wrong, not just weaker. Such metas are skipped too, with the
+ * rule they depend on named; a rule that is merely switched off (score
+ * 0) is 0 in SpamAssassin as well and does not count. */
+static bool
+ruleset_skipped_for_real(const struct ruleset *ruleset, const char *name,
+    const char **reason_r)
+{
+	size_t i;
+
+	for (i = 0; i < ruleset->skipped_count; i++) {
+		if (strcmp(ruleset->skipped[i].rule, name) == 0) {
+			if (strncmp(ruleset->skipped[i].reason, "score 0", 7) == 0)
+				return false;
+			*reason_r = ruleset->skipped[i].reason;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+ruleset_mark_unsound_metas(struct ruleset *ruleset,
+    const struct rule_file_rule *const *sources, size_t source_count)
+{
+	bool changed = true;
+	size_t i;
+
+	ruleset->unsound = arena_array(ruleset->arena, source_count + 1,
+	    sizeof(*ruleset->unsound));
+	ruleset->unsound_count = 0;
+	while (changed) {
+		changed = false;
+		for (i = 0; i < source_count; i++) {
+			const struct rule_file_rule *source = sources[i];
+			const char *expression, *p, *start, *reason = NULL;
+			char name[RULE_META_NAME_MAX + 1];
+			size_t length, j;
+			bool known = false;
+
+			if (source->definition->test.type != RULE_FILE_TEST_META)
+				continue;
+			for (j = 0; j < ruleset->unsound_count; j++)
+				if (strcmp(ruleset->unsound[j].rule,
+				    source->name) == 0)
+					known = true;
+			if (known)
+				continue;
+			expression = source->definition->test.expression;
+			for (p = expression; *p != '\0';) {
+				if (!isalpha((unsigned char)*p) && *p != '_') {
+					p++;
+					continue;
+				}
+				start = p;
+				while (isalnum((unsigned char)*p) || *p == '_')
+					p++;
+				length = (size_t)(p - start);
+				if (length > RULE_META_NAME_MAX)
+					continue;
+				memcpy(name, start, length);
+				name[length] = '\0';
+				if (ruleset_skipped_for_real(ruleset, name,
+				    &reason))
+					break;
+				for (j = 0; j < ruleset->unsound_count; j++) {
+					if (strcmp(ruleset->unsound[j].rule,
+					    name) == 0) {
+						reason = "a meta it uses is skipped";
+						break;
+					}
+				}
+				if (reason != NULL)
+					break;
+			}
+			if (reason == NULL)
+				continue;
+			ruleset->unsound[ruleset->unsound_count].rule =
+			    source->name;
+			ruleset->unsound[ruleset->unsound_count].reason =
+			    arena_printf(ruleset->arena, "depends on %s (%s)",
+				arena_strdup(ruleset->arena, name), reason);
+			ruleset->unsound_count++;
+			changed = true;
+		}
+	}
+}
+
+static const char *
+ruleset_unsound_reason(const struct ruleset *ruleset, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ruleset->unsound_count; i++)
+		if (strcmp(ruleset->unsound[i].rule, name) == 0)
+			return ruleset->unsound[i].reason;
+	return NULL;
+}
+
 int
 ruleset_build(const struct ruleset_options *options,
     struct ruleset **ruleset_r, const char **error_r)
@@ -324,13 +448,23 @@ ruleset_build(const struct ruleset_options *options,
 	    sizeof(*compiled));
 	/* Non-meta rules first, metas after: see DESIGN above. */
 	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			ruleset_mark_unsound_metas(ruleset, sources, source_count);
 		for (i = 0; i < source_count; i++) {
 			const struct rule_file_rule *source = sources[i];
 			bool is_meta = source->definition->test.type ==
 			    RULE_FILE_TEST_META;
+			const char *depends;
 
 			if (is_meta != (pass == 1))
 				continue;
+			depends = is_meta ? ruleset_unsound_reason(ruleset,
+			    source->name) : NULL;
+			if (depends != NULL) {
+				ruleset_skip(ruleset, &skip_capacity, source,
+				    depends);
+				continue;
+			}
 			reason = ruleset_compile_rule(ruleset, options, source,
 			    &compiled[compiled_count], &unimplemented);
 			if (unimplemented != NULL)
