@@ -280,6 +280,11 @@ rule_eval_header(struct rule_eval_context *context, const char *request)
 	const char *value;
 	size_t i;
 
+	/* Rules pass their own interned request string: pointers match
+	 * first, strcmp only for other callers. */
+	for (i = 0; i < context->header_count; i++)
+		if (context->headers[i].request == request)
+			return context->headers[i].value;
 	for (i = 0; i < context->header_count; i++)
 		if (strcmp(context->headers[i].request, request) == 0)
 			return context->headers[i].value;
@@ -541,16 +546,10 @@ static unsigned
 rule_eval_header_rule(struct rule_eval_context *context,
     const struct ruleset_rule *rule)
 {
-	char request[300];
 	const char *value;
 	size_t length;
 
-	snprintf(request, sizeof(request), "%s%s%s%s", rule->header,
-	    (rule->header_modifiers & RULE_FILE_HEADER_RAW) ? ":raw" : "",
-	    (rule->header_modifiers & RULE_FILE_HEADER_ADDR) ? ":addr" : "",
-	    (rule->header_modifiers & RULE_FILE_HEADER_NAME) ? ":name" : "");
-	value = rule_eval_header(context, arena_strdup(context->arena,
-	    request));
+	value = rule_eval_header(context, rule->header_request);
 	if (rule->form == RULE_FILE_FORM_EXISTS)
 		return (value != NULL) != rule->negated ? 1 : 0;
 	if (value == NULL) {

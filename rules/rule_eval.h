@@ -59,7 +59,9 @@ void rule_eval_run(const struct ruleset *ruleset, struct arena *arena,
 struct arena *rule_eval_arena(struct rule_eval_context *context);
 const struct message *rule_eval_message(struct rule_eval_context *context);
 /* SpamAssassin's get(): the joined values of a header or pseudo-header
- * with modifiers ("From:addr"), or NULL when absent. */
+ * with modifiers ("From:addr"), or NULL when absent. The result is
+ * cached under request, which must outlive the message (a literal or a
+ * rule's header_request). */
 const char *rule_eval_header(struct rule_eval_context *context,
     const char *request);
 /* The body lines (see above) and the rendered HTML of the message's

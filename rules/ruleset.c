@@ -236,6 +236,14 @@ ruleset_compile_rule(struct ruleset *ruleset,
 		return arena_printf(ruleset->arena, "%s needs the relay "
 		    "trust path, not implemented yet", rule->header);
 	rule->header_modifiers = test->header_modifiers;
+	if (rule->header != NULL)
+		rule->header_request = arena_printf(ruleset->arena, "%s%s%s%s",
+		    rule->header,
+		    (rule->header_modifiers & RULE_FILE_HEADER_RAW) ? ":raw" : "",
+		    (rule->header_modifiers & RULE_FILE_HEADER_ADDR) ?
+		    ":addr" : "",
+		    (rule->header_modifiers & RULE_FILE_HEADER_NAME) ?
+		    ":name" : "");
 	rule->negated = test->negated;
 	rule->if_unset = test->if_unset;
 	switch (test->form) {

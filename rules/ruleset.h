@@ -48,6 +48,7 @@ struct ruleset_rule {
 	bool negated;                    /* header !~ */
 	const char *header;              /* header tests */
 	unsigned header_modifiers;       /* RULE_FILE_HEADER_* */
+	const char *header_request;      /* header with modifiers, "From:addr" */
 	const char *if_unset;            /* NULL: no default */
 	const struct ruleset_eval *eval; /* form EVAL */
 	const char *const *eval_arguments; /* unquoted */
