@@ -14,8 +14,10 @@
  *	"score", "description"}]}. --rules replaces rules.dirs (repeat it
  *	for several directories or files).
  *
- *	Exit status: 0 when every message is ham, 1 when any is spam, 2 on
- *	an error (like spamassassin -e).
+ *	A rule with an action (`action NAME reject|quarantine|discard
+ *	[reply]`) adds an "Action:" line (JSON: "action"), whatever the score.
+ *	Exit status: 0 when every message is ham, 1 when any is spam or has
+ *	an action, 2 on an error (like spamassassin -e).
  */
 #include "lib/alloc.h"
 #include "lib/arena.h"
@@ -81,6 +83,10 @@ sluice_check_print_text(const char *name, const struct scan *scan,
 	for (i = 0; i < scan->hit_count; i++)
 		printf("%s%s", i == 0 ? "" : ",", scan->hits[i].symbol);
 	printf("%s\n", scan->hit_count == 0 ? "none" : "");
+	if (scan->action != SCAN_ACTION_NONE)
+		printf("Action: %s by %s%s%s\n", scan_action_name(scan->action),
+		    scan->action_rule, scan->action_reply != NULL ? ": " : "",
+		    scan->action_reply != NULL ? scan->action_reply : "");
 	if (scan->hit_count > 0) {
 		printf("\n  pts rule name                  description\n"
 		    "----- -------------------------- "
@@ -101,8 +107,9 @@ sluice_check_print_json(const char *name, const struct scan *scan)
 	fputs("{\"file\": ", stdout);
 	cli_json_string(stdout, name);
 	printf(", \"score\": %.3f, \"required\": %.1f, \"spam\": %s, "
-	    "\"hits\": [", scan->score, scan->required,
-	    scan->score >= scan->required ? "true" : "false");
+	    "\"action\": \"%s\", \"hits\": [", scan->score, scan->required,
+	    scan->score >= scan->required ? "true" : "false",
+	    scan_action_name(scan->action));
 	for (i = 0; i < scan->hit_count; i++) {
 		fputs(i == 0 ? "{\"rule\": " : ", {\"rule\": ", stdout);
 		cli_json_string(stdout, scan->hits[i].symbol);
@@ -132,7 +139,9 @@ sluice_check_one(const struct scan_engine *engine, const char *name,
 		sluice_check_print_json(name, scan);
 	else
 		sluice_check_print_text(name, scan, several);
-	ret = scan->score >= scan->required ? 1 : 0;
+	/* A rule's action (reject, quarantine, discard) counts as spam. */
+	ret = scan->score >= scan->required ||
+	    scan->action != SCAN_ACTION_NONE ? 1 : 0;
 	arena_free(&arena);
 	return ret;
 }

@@ -151,3 +151,31 @@ scan_finish_early(struct scan *scan)
 {
 	scan->done = true;
 }
+
+void
+scan_request_action(struct scan *scan, enum scan_action action,
+    const char *rule, const char *reply)
+{
+	if (action <= scan->action)
+		return;
+	scan->action = action;
+	scan->action_rule = arena_strdup(scan->arena, rule);
+	scan->action_reply = reply != NULL ? arena_strdup(scan->arena, reply) :
+	    NULL;
+}
+
+const char *
+scan_action_name(enum scan_action action)
+{
+	switch (action) {
+	case SCAN_ACTION_NONE:
+		return "none";
+	case SCAN_ACTION_QUARANTINE:
+		return "quarantine";
+	case SCAN_ACTION_DISCARD:
+		return "discard";
+	case SCAN_ACTION_REJECT:
+		return "reject";
+	}
+	return "none";
+}

@@ -31,6 +31,15 @@ enum scan_stage {
 	SCAN_STAGE_COUNT,
 };
 
+/* What a rule may demand regardless of the score (Postfix header_checks
+ * style); the strongest one asked for wins, in this order. */
+enum scan_action {
+	SCAN_ACTION_NONE,
+	SCAN_ACTION_QUARANTINE,
+	SCAN_ACTION_DISCARD,
+	SCAN_ACTION_REJECT,
+};
+
 struct scan_hit {
 	const char *symbol;      /* "GTUBE", "BAYES_99" */
 	double score;
@@ -59,6 +68,9 @@ struct scan {
 	size_t hit_capacity;
 	double score;
 	double required;            /* spam from this score on (5.0) */
+	enum scan_action action;    /* strongest action a hit asked for */
+	const char *action_reply;   /* its reply text, or NULL */
+	const char *action_rule;    /* the rule that asked */
 	bool done;                  /* a check ended the scan early */
 	const char *tempfail;       /* set: answer 4xx, scan again later */
 	void *stage_data[SCAN_STAGE_COUNT]; /* per-scan state of checks */
@@ -100,6 +112,13 @@ void scan_add_hit(struct scan *scan, const char *symbol, double score,
 /* The hit for symbol, or NULL. */
 const struct scan_hit *scan_find_hit(const struct scan *scan,
     const char *symbol);
+
+/* Records that rule asks for action (reply may be NULL); keeps the
+ * strongest action seen. */
+void scan_request_action(struct scan *scan, enum scan_action action,
+    const char *rule, const char *reply);
+
+const char *scan_action_name(enum scan_action action);
 
 /* Ends the scan after the current check (a prefilter's final word). */
 void scan_finish_early(struct scan *scan);

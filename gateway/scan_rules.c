@@ -27,9 +27,21 @@ scan_rules_run(struct scan *scan, void *context, const char **error_r)
 	(void)error_r;
 	rule_eval_run(ruleset, scan->arena, &input, &result);
 	scan->required = result.required;
-	for (i = 0; i < result.hit_count; i++)
-		scan_add_hit(scan, result.hits[i].rule->name,
-		    result.hits[i].score, result.hits[i].rule->description);
+	for (i = 0; i < result.hit_count; i++) {
+		const struct ruleset_rule *rule = result.hits[i].rule;
+		static const enum scan_action actions[] = {
+			[RULE_FILE_ACTION_NONE] = SCAN_ACTION_NONE,
+			[RULE_FILE_ACTION_REJECT] = SCAN_ACTION_REJECT,
+			[RULE_FILE_ACTION_QUARANTINE] = SCAN_ACTION_QUARANTINE,
+			[RULE_FILE_ACTION_DISCARD] = SCAN_ACTION_DISCARD,
+		};
+
+		scan_add_hit(scan, rule->name, result.hits[i].score,
+		    rule->description);
+		if (rule->action.kind != RULE_FILE_ACTION_NONE)
+			scan_request_action(scan, actions[rule->action.kind],
+			    rule->name, rule->action.reply);
+	}
 	return 0;
 }
 

@@ -73,3 +73,25 @@ def test_rules_lint_reports_skips_with_file_and_line(sluice_binaries,
     assert report["unimplemented_evals"] == ["some_unknown_test"]
     assert any(":4: unknown directive 'frobnicate'" in d
                for d in report["diagnostics"])
+
+
+def test_rule_actions_apply_whatever_the_score(sluice_binaries, tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "50_actions.cf").write_text(
+        "body     BAD_WORD /forbidden/\n"
+        "action   BAD_WORD reject Message contains a forbidden word\n"
+        "header   HOLD_SUBJECT Subject =~ /hold me/\n"
+        "action   HOLD_SUBJECT quarantine\n")
+    env = dict(os.environ, SLUICE_CONFIG="/nonexistent/sluice.conf")
+    run = lambda text: subprocess.run(
+        [str(SLUICE_CLI), "check", "--json", "--rules", str(rules)],
+        input=text, capture_output=True, timeout=60, env=env)
+    both = run(b"Subject: hold me\r\n\r\nthis is forbidden\r\n")
+    assert both.returncode == 1, both.stderr
+    assert json.loads(both.stdout)["action"] == "reject"
+    hold = run(b"Subject: hold me\r\n\r\nfine\r\n")
+    assert json.loads(hold.stdout)["action"] == "quarantine"
+    clean = run(b"Subject: hello\r\n\r\nfine\r\n")
+    assert clean.returncode == 0
+    assert json.loads(clean.stdout)["action"] == "none"
