@@ -28,7 +28,9 @@ buffer_reserve(struct buffer *buffer, size_t count)
 	need = buffer->length + count;
 	if (buffer->max != 0 && need > buffer->max)
 		return NULL;
-	if (need > buffer->capacity) {
+	/* Even a zero-byte reservation gets real storage: callers treat
+	 * NULL as "over the cap". */
+	if (need > buffer->capacity || buffer->data == NULL) {
 		capacity = buffer->capacity < 64 ? 64 : buffer->capacity;
 		while (capacity < need)
 			capacity = capacity > SIZE_MAX / 2 ? need : capacity * 2;

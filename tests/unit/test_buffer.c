@@ -40,6 +40,22 @@ test_buffer_cap_is_hard(void)
 }
 
 static void
+test_buffer_reserve_zero_on_empty(void)
+{
+	struct buffer b;
+	unsigned char *p;
+
+	/* A fuzzer found this: reserving 0 bytes of a fresh buffer must not
+	 * look like hitting the cap. */
+	buffer_init(&b, 0);
+	p = buffer_reserve(&b, 0);
+	test_assert(p != NULL);
+	buffer_commit(&b, 0);
+	test_assert_string(buffer_string(&b), "");
+	buffer_deinit(&b);
+}
+
+static void
 test_buffer_binary_safe(void)
 {
 	struct buffer b;
@@ -60,6 +76,7 @@ main(void)
 	static const struct test_case cases[] = {
 		TEST_CASE(test_buffer_append_and_string),
 		TEST_CASE(test_buffer_cap_is_hard),
+		TEST_CASE(test_buffer_reserve_zero_on_empty),
 		TEST_CASE(test_buffer_binary_safe),
 	};
 
