@@ -153,10 +153,26 @@ rule_eval_check_msg_parse_flags(struct rule_eval_context *context,
 	return 0;
 }
 
+/* sluice_message_limits (ours): the parser stopped at a limit (nesting,
+ * part count, header size, decoded size); what it parsed was scanned,
+ * the rest was not, which is itself a sign of a crafted message. */
+static unsigned
+rule_eval_sluice_message_limits(struct rule_eval_context *context,
+    const struct ruleset_rule *rule)
+{
+	const struct message *message = rule_eval_message(context);
+
+	(void)rule;
+	return (message->flags & (MESSAGE_FLAG_TOO_DEEP |
+	    MESSAGE_FLAG_TOO_MANY_PARTS | MESSAGE_FLAG_HEADER_LIMIT |
+	    MESSAGE_FLAG_DECODED_LIMIT)) != 0 ? 1 : 0;
+}
+
 static const struct ruleset_eval rule_eval_builtins[] = {
 	{ "check_body_length", rule_eval_check_body_length },
 	{ "check_header_count_range", rule_eval_check_header_count_range },
 	{ "check_msg_parse_flags", rule_eval_check_msg_parse_flags },
+	{ "sluice_message_limits", rule_eval_sluice_message_limits },
 	{ "subject_is_all_caps", rule_eval_subject_is_all_caps },
 };
 

@@ -95,3 +95,17 @@ def test_rule_actions_apply_whatever_the_score(sluice_binaries, tmp_path):
     clean = run(b"Subject: hello\r\n\r\nfine\r\n")
     assert clean.returncode == 0
     assert json.loads(clean.stdout)["action"] == "none"
+
+
+def test_message_past_parser_limits_is_scanned_and_flagged(sluice_binaries):
+    # 130 nested multiparts: the parser stops at its depth limit (100),
+    # the message is still scanned, and a rule says so.
+    text = "Subject: deep\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n"
+    for i in range(1, 130):
+        text += (f"--b{i - 1}\r\nContent-Type: multipart/mixed; "
+                 f"boundary=b{i}\r\n\r\n")
+    text += "--b129\r\nContent-Type: text/plain\r\n\r\n" + GTUBE + "\r\n"
+    result = check("--json", stdin=text.encode())
+    report = json.loads(result.stdout)
+    rules = {hit["rule"] for hit in report["hits"]}
+    assert "SLUICE_MESSAGE_LIMITS" in rules, report
