@@ -9,7 +9,8 @@ noinst_PROGRAMS += \
 	tests/fuzz/fuzz_line_reader \
 	tests/fuzz/fuzz_smtp_command_parser \
 	tests/fuzz/fuzz_smtp_reply \
-	tests/fuzz/fuzz_smtp_data_reader
+	tests/fuzz/fuzz_smtp_data_reader \
+	tests/fuzz/fuzz_rule_prefilter
 
 tests_fuzz_fuzz_line_reader_SOURCES = tests/fuzz/fuzz_line_reader.c \
 	tests/unit/trickle_input.c tests/unit/trickle_input.h \
@@ -36,4 +37,10 @@ tests_fuzz_fuzz_smtp_data_reader_SOURCES = \
 tests_fuzz_fuzz_smtp_data_reader_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_smtp_data_reader_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_smtp_data_reader_LDADD = lib/libsluice_lib.a
+
+tests_fuzz_fuzz_rule_prefilter_SOURCES = tests/fuzz/fuzz_rule_prefilter.c \
+	rules/rule_prefilter.c
+tests_fuzz_fuzz_rule_prefilter_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_rule_prefilter_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_rule_prefilter_LDADD = lib/libsluice_lib.a $(PCRE2_LIBS)
 endif
