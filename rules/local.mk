@@ -4,6 +4,7 @@ rules_libsluice_rules_a_SOURCES = \
 	rules/rule_file.c rules/rule_file.h \
 	rules/rule_regex.c rules/rule_regex.h \
 	rules/rule_meta.c rules/rule_meta.h \
+	rules/rule_prefilter.c rules/rule_prefilter.h \
 	rules/ruleset.c rules/ruleset.h \
 	rules/rule_replace.c rules/rule_replace.h \
 	rules/rule_eval.c rules/rule_eval.h \
@@ -13,10 +14,12 @@ check_PROGRAMS += \
 	tests/unit/test_rule_file \
 	tests/unit/test_rule_regex \
 	tests/unit/test_rule_meta \
+	tests/unit/test_rule_prefilter \
 	tests/unit/test_rule_eval \
 	tests/unit/test_rule_replace
 tests_unit_test_rule_file_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_regex_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_meta_LDADD = rules/libsluice_rules.a $(LDADD)
+tests_unit_test_rule_prefilter_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_eval_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_replace_LDADD = rules/libsluice_rules.a $(LDADD)

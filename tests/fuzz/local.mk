@@ -15,7 +15,8 @@ noinst_PROGRAMS += \
 	tests/fuzz/fuzz_mime_parser \
 	tests/fuzz/fuzz_mail_header \
 	tests/fuzz/fuzz_html_text \
-	tests/fuzz/fuzz_uri_extract
+	tests/fuzz/fuzz_uri_extract \
+	tests/fuzz/fuzz_rule_prefilter
 
 tests_fuzz_fuzz_line_reader_SOURCES = tests/fuzz/fuzz_line_reader.c \
 	tests/unit/trickle_input.c tests/unit/trickle_input.h \
@@ -55,7 +56,6 @@ tests_fuzz_fuzz_rule_file_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rule_file_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rule_file_LDADD = lib/libsluice_lib.a
 tests_fuzz_fuzz_mime_parser_SOURCES = tests/fuzz/fuzz_mime_parser.c \
-	tests/unit/trickle_input.c tests/unit/trickle_input.h \
 	lib/mime_parser.c lib/message.c lib/mail_header.c lib/mime_decode.c
 tests_fuzz_fuzz_mime_parser_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_mime_parser_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
@@ -75,4 +75,9 @@ tests_fuzz_fuzz_uri_extract_SOURCES = tests/fuzz/fuzz_uri_extract.c \
 tests_fuzz_fuzz_uri_extract_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_uri_extract_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_uri_extract_LDADD = lib/libsluice_lib.a
+tests_fuzz_fuzz_rule_prefilter_SOURCES = tests/fuzz/fuzz_rule_prefilter.c \
+	rules/rule_prefilter.c
+tests_fuzz_fuzz_rule_prefilter_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_rule_prefilter_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_rule_prefilter_LDADD = lib/libsluice_lib.a $(PCRE2_LIBS)
 endif
