@@ -11,6 +11,7 @@
 #include "lib/mail_header.h"
 #include "lib/message.h"
 #include "lib/uri_extract.h"
+#include "rules/rule_prefilter.h"
 
 #include <ctype.h>
 
@@ -40,6 +41,8 @@ struct rule_eval_context {
 	bool html_ready;
 	struct uri_extract *uris;
 	bool uris_ready;
+	struct string_view body_text;   /* the text body lines slice */
+	uint64_t *candidates[RULESET_TYPE_COUNT]; /* prefilter results */
 };
 
 /* Our buffers here have no cap; a refusal is a bug. */
@@ -431,6 +434,7 @@ rule_eval_build_body(struct rule_eval_context *context)
 	}
 	context->body = views.items;
 	context->body_count = views.count;
+	context->body_text = string_view_make(data, length);
 }
 
 const struct string_view *
@@ -513,6 +517,56 @@ rule_eval_uris(struct rule_eval_context *context, size_t *count_r)
 	return uri_extract_uris(context->uris, count_r);
 }
 
+/* Which rules of type can match this message at all (see
+ * rule_prefilter.h); computed once per type, on first need. */
+static const uint64_t *
+rule_eval_candidates(struct rule_eval_context *context,
+    enum ruleset_type type)
+{
+	const struct rule_prefilter *prefilter = ruleset_prefilter(
+	    context->ruleset, type);
+	const struct uri_extract_uri *uris;
+	const struct string_view *views;
+	uint64_t *bits;
+	size_t count, i;
+
+	if (prefilter == NULL)
+		return NULL;
+	if (context->candidates[type] != NULL)
+		return context->candidates[type];
+	bits = arena_array(context->arena,
+	    rule_prefilter_bitset_words(prefilter) + 1, sizeof(uint64_t));
+	rule_prefilter_reset(prefilter, bits);
+	switch (type) {
+	case RULESET_BODY:
+		(void)rule_eval_body(context, &count);
+		rule_prefilter_scan(prefilter,
+		    (const unsigned char *)context->body_text.data,
+		    context->body_text.length, bits);
+		break;
+	case RULESET_RAWBODY:
+		if (!context->rawbody_ready)
+			rule_eval_build_rawbody(context);
+		views = context->rawbody;
+		for (i = 0; i < context->rawbody_count; i++)
+			rule_prefilter_scan(prefilter,
+			    (const unsigned char *)views[i].data,
+			    views[i].length, bits);
+		break;
+	case RULESET_URI:
+		uris = rule_eval_uris(context, &count);
+		for (i = 0; i < count; i++)
+			rule_prefilter_scan(prefilter,
+			    (const unsigned char *)uris[i].uri,
+			    uris[i].uri_length, bits);
+		break;
+	default:
+		break;
+	}
+	context->candidates[type] = bits;
+	return bits;
+}
+
 /* Counts matches of rule in one subject, within tflags limits. */
 static unsigned
 rule_eval_match(const struct ruleset_rule *rule, const char *data,
@@ -565,15 +619,23 @@ rule_eval_header_rule(struct rule_eval_context *context,
 
 static unsigned
 rule_eval_one(struct rule_eval_context *context,
-    const struct ruleset_rule *rule)
+    const struct ruleset_rule *rule, size_t index)
 {
 	const struct uri_extract_uri *uris;
 	const struct string_view *views;
 	struct string_view *uri_views;
+	const uint64_t *candidates;
 	size_t count, i;
 
 	if (rule->form == RULE_FILE_FORM_EVAL)
 		return rule->eval->run(context, rule);
+	if (rule->type == RULESET_BODY || rule->type == RULESET_RAWBODY ||
+	    rule->type == RULESET_URI) {
+		candidates = rule_eval_candidates(context, rule->type);
+		if (candidates != NULL &&
+		    !rule_prefilter_candidate(candidates, (unsigned)index))
+			return 0;
+	}
 	switch (rule->type) {
 	case RULESET_HEADER:
 		return rule_eval_header_rule(context, rule);
@@ -619,7 +681,8 @@ rule_eval_run(const struct ruleset *ruleset, struct arena *arena,
 	context.values = arena_array(arena, count + 1, sizeof(double));
 	for (i = 0; i < count; i++)
 		if (rules[i].type != RULESET_META)
-			context.values[i] = rule_eval_one(&context, &rules[i]);
+			context.values[i] = rule_eval_one(&context, &rules[i],
+			    i);
 	rule_meta_evaluate(ruleset_metas(ruleset), context.values);
 
 	memset(result_r, 0, sizeof(*result_r));

@@ -11,6 +11,7 @@
 #include "lib/error.h"
 #include "lib/log.h"
 #include "rules/rule_eval.h"
+#include "rules/rule_prefilter.h"
 #include "rules/rule_replace.h"
 
 #include <ctype.h>
@@ -65,6 +66,7 @@ struct ruleset {
 	size_t unimplemented_count;
 	size_t defined_count;
 	size_t *by_name;                   /* rule indices sorted by name */
+	struct rule_prefilter *prefilters[RULESET_TYPE_COUNT];
 	struct ruleset_skip *unsound;      /* metas over skipped rules */
 	size_t unsound_count;
 	int refcount;
@@ -407,6 +409,54 @@ ruleset_unsound_reason(const struct ruleset *ruleset, const char *name)
 	return NULL;
 }
 
+/* One prefilter per text the rules of a type run over. A rule whose
+ * pattern yields no required literal always runs. */
+static void
+ruleset_build_prefilters(struct ruleset *ruleset)
+{
+	static const enum ruleset_type types[] = { RULESET_BODY,
+		RULESET_RAWBODY, RULESET_URI };
+	struct rule_prefilter_builder *builder;
+	char flags[8];
+	size_t i, t, used;
+	unsigned bits;
+
+	for (t = 0; t < ARRAY_LENGTH(types); t++) {
+		bool any = false;
+
+		builder = rule_prefilter_builder_new();
+		for (i = 0; i < ruleset->rule_count; i++) {
+			const struct ruleset_rule *rule = &ruleset->rules[i];
+			if (rule->type != types[t])
+				continue;
+			any = true;
+			if (rule->form != RULE_FILE_FORM_REGEX) {
+				rule_prefilter_add_always(builder, (unsigned)i);
+				continue;
+			}
+			/* The translated pattern is what PCRE2 runs. */
+			bits = rule_regex_flags(rule->regex);
+			used = 0;
+			if (bits & RULE_REGEX_CASELESS)
+				flags[used++] = 'i';
+			if (bits & RULE_REGEX_MULTILINE)
+				flags[used++] = 'm';
+			if (bits & RULE_REGEX_DOTALL)
+				flags[used++] = 's';
+			if (bits & RULE_REGEX_EXTENDED)
+				flags[used++] = 'x';
+			flags[used] = '\0';
+			(void)rule_prefilter_add_regex(builder, (unsigned)i,
+			    rule_regex_pattern(rule->regex), flags);
+		}
+		if (!any) {
+			rule_prefilter_builder_free(&builder);
+			continue;
+		}
+		ruleset->prefilters[types[t]] = rule_prefilter_build(&builder);
+	}
+}
+
 int
 ruleset_build(const struct ruleset_options *options,
     struct ruleset **ruleset_r, const char **error_r)
@@ -515,6 +565,7 @@ ruleset_build(const struct ruleset_options *options,
 	    &failed) < 0)
 		log_panic("ruleset: meta lookup inconsistent: %s", failed);
 
+	ruleset_build_prefilters(ruleset);
 	for (t = 0; t < RULESET_TYPE_COUNT; t++)
 		ruleset->by_type[t] = arena_array(ruleset->arena,
 		    compiled_count + 1, sizeof(size_t));
@@ -543,6 +594,8 @@ ruleset_unref(struct ruleset **ruleset_p)
 	if (__atomic_sub_fetch(&ruleset->refcount, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	rule_meta_set_free(&ruleset->metas);
+	for (size_t t = 0; t < RULESET_TYPE_COUNT; t++)
+		rule_prefilter_free(&ruleset->prefilters[t]);
 	arena_free(&ruleset->arena);
 	rule_file_free(&ruleset->rule_file);
 	free(ruleset->skipped);
@@ -593,6 +646,12 @@ ruleset_of_type(const struct ruleset *ruleset, enum ruleset_type type,
 {
 	*count_r = ruleset->type_count[type];
 	return ruleset->by_type[type];
+}
+
+const struct rule_prefilter *
+ruleset_prefilter(const struct ruleset *ruleset, enum ruleset_type type)
+{
+	return ruleset->prefilters[type];
 }
 
 double

@@ -107,6 +107,13 @@ const struct rule_meta_set *ruleset_metas(const struct ruleset *ruleset);
 const size_t *ruleset_of_type(const struct ruleset *ruleset,
     enum ruleset_type type, size_t *count_r);
 
+/* The literal prefilter over the regex rules of type (body, rawbody,
+ * uri; NULL for other types): rules whose required literals are absent
+ * from the text cannot match and need not run. Rule ids are indices. */
+struct rule_prefilter;
+const struct rule_prefilter *ruleset_prefilter(const struct ruleset *ruleset,
+    enum ruleset_type type);
+
 double ruleset_required_score(const struct ruleset *ruleset);
 const struct rule_file_settings *ruleset_settings(
     const struct ruleset *ruleset);
