@@ -81,11 +81,11 @@ sluice_rules_print_text(const struct ruleset *ruleset)
 	for (i = 0; i < skipped_count; i++) {
 		if (strncmp(skipped[i].reason, "score 0", 7) == 0)
 			disabled++;
+		else if (strncmp(skipped[i].reason, "depends on", 10) == 0)
+			dependent++;
 		else if (strncmp(skipped[i].reason, "eval:", 5) == 0 ||
 		    strstr(skipped[i].reason, "not implemented") != NULL)
 			unimplemented++;
-		else if (strncmp(skipped[i].reason, "depends on", 10) == 0)
-			dependent++;
 		else
 			broken++;
 	}

@@ -283,9 +283,10 @@ rule_eval_header(struct rule_eval_context *context, const char *request)
 	const char *value;
 	size_t i;
 
-	/* Rules pass their own interned request string: pointers match
-	 * first, strcmp only for other callers. */
-	for (i = 0; i < context->header_count; i++)
+	/* Rules share interned request strings (ruleset.c), so they are
+	 * found by pointer, most recent first; other callers by text. */
+	i = context->header_count;
+	while (i-- > 0)
 		if (context->headers[i].request == request)
 			return context->headers[i].value;
 	for (i = 0; i < context->header_count; i++)

@@ -314,49 +314,63 @@ ruleset_compare_indices(const void *a, const void *b, void *context)
  * would be wrong, not just weaker. Such metas are skipped too, with the
  * rule they depend on named; a rule that is merely switched off (score
  * 0) is 0 in SpamAssassin as well and does not count. */
-static bool
-ruleset_skipped_for_real(const struct ruleset *ruleset, const char *name,
-    const char **reason_r)
+static int
+ruleset_compare_skips(const void *a, const void *b)
 {
-	size_t i;
+	return strcmp(((const struct ruleset_skip *)a)->rule,
+	    ((const struct ruleset_skip *)b)->rule);
+}
 
-	for (i = 0; i < ruleset->skipped_count; i++) {
-		if (strcmp(ruleset->skipped[i].rule, name) == 0) {
-			if (strncmp(ruleset->skipped[i].reason, "score 0", 7) == 0)
-				return false;
-			*reason_r = ruleset->skipped[i].reason;
-			return true;
-		}
-	}
-	return false;
+static const struct ruleset_skip *
+ruleset_find_skip(const struct ruleset_skip *sorted, size_t count,
+    const char *name)
+{
+	struct ruleset_skip key = { .rule = name };
+
+	return count == 0 ? NULL :
+	    bsearch(&key, sorted, count, sizeof(key), ruleset_compare_skips);
 }
 
 static void
 ruleset_mark_unsound_metas(struct ruleset *ruleset,
     const struct rule_file_rule *const *sources, size_t source_count)
 {
+	struct ruleset_skip *skipped, *unsound_sorted;
+	const struct ruleset_skip *found;
 	bool changed = true;
 	size_t i;
 
+	/* Sorted copies for bsearch; the skip list keeps file order. */
+	skipped = alloc_array(ruleset->skipped_count + 1, sizeof(*skipped));
+	if (ruleset->skipped_count > 0)
+		memcpy(skipped, ruleset->skipped,
+		    ruleset->skipped_count * sizeof(*skipped));
+	qsort(skipped, ruleset->skipped_count, sizeof(*skipped),
+	    ruleset_compare_skips);
 	ruleset->unsound = arena_array(ruleset->arena, source_count + 1,
 	    sizeof(*ruleset->unsound));
+	unsound_sorted = alloc_array(source_count + 1,
+	    sizeof(*unsound_sorted));
 	ruleset->unsound_count = 0;
 	while (changed) {
+		/* Metas found unsound in this pass are seen in the next. */
+		size_t sorted_count = ruleset->unsound_count;
+
 		changed = false;
+		memcpy(unsound_sorted, ruleset->unsound,
+		    sorted_count * sizeof(*unsound_sorted));
+		qsort(unsound_sorted, sorted_count, sizeof(*unsound_sorted),
+		    ruleset_compare_skips);
 		for (i = 0; i < source_count; i++) {
 			const struct rule_file_rule *source = sources[i];
 			const char *expression, *p, *start, *reason = NULL;
 			char name[RULE_META_NAME_MAX + 1];
-			size_t length, j;
-			bool known = false;
+			size_t length;
 
 			if (source->definition->test.type != RULE_FILE_TEST_META)
 				continue;
-			for (j = 0; j < ruleset->unsound_count; j++)
-				if (strcmp(ruleset->unsound[j].rule,
-				    source->name) == 0)
-					known = true;
-			if (known)
+			if (ruleset_find_skip(unsound_sorted, sorted_count,
+			    source->name) != NULL)
 				continue;
 			expression = source->definition->test.expression;
 			for (p = expression; *p != '\0';) {
@@ -372,18 +386,20 @@ ruleset_mark_unsound_metas(struct ruleset *ruleset,
 					continue;
 				memcpy(name, start, length);
 				name[length] = '\0';
-				if (ruleset_skipped_for_real(ruleset, name,
-				    &reason))
+				/* Score 0 means off, as in SpamAssassin: 0 there
+				 * too, so it does not make the meta unsound. */
+				found = ruleset_find_skip(skipped,
+				    ruleset->skipped_count, name);
+				if (found != NULL &&
+				    strncmp(found->reason, "score 0", 7) != 0) {
+					reason = found->reason;
 					break;
-				for (j = 0; j < ruleset->unsound_count; j++) {
-					if (strcmp(ruleset->unsound[j].rule,
-					    name) == 0) {
-						reason = "a meta it uses is skipped";
-						break;
-					}
 				}
-				if (reason != NULL)
+				if (ruleset_find_skip(unsound_sorted,
+				    sorted_count, name) != NULL) {
+					reason = "a meta it uses is skipped";
 					break;
+				}
 			}
 			if (reason == NULL)
 				continue;
@@ -396,6 +412,8 @@ ruleset_mark_unsound_metas(struct ruleset *ruleset,
 			changed = true;
 		}
 	}
+	free(skipped);
+	free(unsound_sorted);
 }
 
 static const char *
@@ -407,6 +425,35 @@ ruleset_unsound_reason(const struct ruleset *ruleset, const char *name)
 		if (strcmp(ruleset->unsound[i].rule, name) == 0)
 			return ruleset->unsound[i].reason;
 	return NULL;
+}
+
+/* Rules that read the same header share one request string, so the
+ * per-message header cache can match them by pointer. */
+static int
+ruleset_compare_requests(const void *a, const void *b)
+{
+	const struct ruleset_rule *x = *(const struct ruleset_rule *const *)a;
+	const struct ruleset_rule *y = *(const struct ruleset_rule *const *)b;
+
+	return strcmp(x->header_request, y->header_request);
+}
+
+static void
+ruleset_intern_header_requests(struct ruleset *ruleset)
+{
+	struct ruleset_rule **with = alloc_array(ruleset->rule_count + 1,
+	    sizeof(*with));
+	size_t i, count = 0;
+
+	for (i = 0; i < ruleset->rule_count; i++)
+		if (ruleset->rules[i].header_request != NULL)
+			with[count++] = &ruleset->rules[i];
+	qsort(with, count, sizeof(*with), ruleset_compare_requests);
+	for (i = 1; i < count; i++)
+		if (strcmp(with[i]->header_request,
+		    with[i - 1]->header_request) == 0)
+			with[i]->header_request = with[i - 1]->header_request;
+	free(with);
 }
 
 /* One prefilter per text the rules of a type run over. A rule whose
@@ -565,6 +612,7 @@ ruleset_build(const struct ruleset_options *options,
 	    &failed) < 0)
 		log_panic("ruleset: meta lookup inconsistent: %s", failed);
 
+	ruleset_intern_header_requests(ruleset);
 	ruleset_build_prefilters(ruleset);
 	for (t = 0; t < RULESET_TYPE_COUNT; t++)
 		ruleset->by_type[t] = arena_array(ruleset->arena,

@@ -167,6 +167,33 @@ test_ruleset_lint_counts(void)
 	ruleset_unref(&ruleset);
 }
 
+static void
+test_ruleset_metas_over_skipped_rules(void)
+{
+	struct ruleset *ruleset = build("chain",
+	    "body GOOD /ok/\n"
+	    "body NEEDS eval:not_implemented_here()\n"
+	    "meta M3 M2 || GOOD\n"
+	    "meta M2 M1 && GOOD\n"
+	    "meta M1 NEEDS\n"
+	    "meta OFF_IS_FINE ZERO || GOOD\n"
+	    "body ZERO /z/\nscore ZERO 0\n");
+	const struct ruleset_skip *skipped;
+	size_t count, i, dependent = 0;
+
+	test_require(ruleset != NULL);
+	skipped = ruleset_skipped(ruleset, &count);
+	for (i = 0; i < count; i++)
+		if (strncmp(skipped[i].reason, "depends on", 10) == 0)
+			dependent++;
+	/* M1 over the missing eval, M2 over M1, M3 over M2; a meta over a
+	 * rule that is merely off (score 0) stays. */
+	test_assert_int(dependent, 3);
+	test_assert(ruleset_find(ruleset, "OFF_IS_FINE", NULL) != NULL);
+	test_assert(ruleset_find(ruleset, "M3", NULL) == NULL);
+	ruleset_unref(&ruleset);
+}
+
 int
 main(void)
 {
@@ -175,6 +202,7 @@ main(void)
 		TEST_CASE(test_rule_eval_body_views),
 		TEST_CASE(test_rule_eval_builtin_evals),
 		TEST_CASE(test_ruleset_lint_counts),
+		TEST_CASE(test_ruleset_metas_over_skipped_rules),
 	};
 
 	return test_main(cases, ARRAY_LENGTH(cases));
