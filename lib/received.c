@@ -873,6 +873,63 @@ find_auth_protocol(struct received_parse *parse)
 	return false;
 }
 
+/* Counts bytes of s[at..] in class, up to max; 0 if fewer than min. */
+static size_t
+count_class(struct string_view s, size_t at, bool (*class)(int),
+    size_t min, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && at + n < s.length && class(s.data[at + n]))
+		n++;
+	return n >= min ? n : 0;
+}
+
+static bool class_lower_digit(int c) { return is_digit(c) ||
+    (c >= 'a' && c <= 'z'); }
+static bool class_lower(int c) { return c >= 'a' && c <= 'z'; }
+
+/* Gmail submission ids: 1-4 of [a-z0-9], "sm", 2-9 digits, 3 letters,
+ * ".N.YYYY", then five two-digit fields below 70 ("...17.07"). */
+static bool
+is_gmail_submission_id(struct string_view id)
+{
+	size_t prefix, at, n, i;
+
+	for (prefix = 1; prefix <= 4 && prefix < id.length; prefix++) {
+		if (count_class(id, 0, class_lower_digit, prefix, prefix) == 0 ||
+		    id.length - prefix < 2 ||
+		    memcmp(id.data + prefix, "sm", 2) != 0)
+			continue;
+		at = prefix + 2;
+		/* The digit run is maximal: letters must follow it. */
+		if ((n = count_class(id, at, class_digit, 2, 9)) == 0)
+			continue;
+		at += n;
+		if (count_class(id, at, class_lower, 3, 3) == 0)
+			continue;
+		at += 3;
+		if (at >= id.length || id.data[at++] != '.' ||
+		    (n = count_class(id, at, class_digit, 1, 3)) == 0)
+			continue;
+		at += n;
+		if (at >= id.length || id.data[at++] != '.' ||
+		    count_class(id, at, class_digit, 4, 4) == 0)
+			continue;
+		at += 4;
+		for (i = 0; i < 5; i++) {
+			if (at >= id.length || id.data[at++] != '.' ||
+			    id.length - at < 2 || id.data[at] < '0' ||
+			    id.data[at] > '6' || !is_digit(id.data[at + 1]))
+				break;
+			at += 2;
+		}
+		if (i == 5)
+			return true;
+	}
+	return false;
+}
+
 static bool
 is_sasl_mechanism(struct string_view word)
 {
@@ -896,8 +953,9 @@ find_auth(struct received_parse *parse)
 	if (contains(line, " by ") && find_auth_protocol(parse))
 		return;
 	/* Gmail's submission servers say ESMTPS, with a telltale id. */
-	if (pattern_match(line, " by mx.google.com with ESMTPS id %S",
-	    PATTERN_ANYWHERE, NULL) && pattern_match(line,
+	if (pattern_match(line, " by mx.google.com with ESMTPS id %<%S%>",
+	    PATTERN_ANYWHERE, g) && is_gmail_submission_id(g[0]) &&
+	    pattern_match(line,
 	    "(version=%<%S%> cipher=%<%Q%>)", PATTERN_ANYWHERE, g)) {
 		text = arena_printf(parse->arena,
 		    "GMail - transport=%.*s cipher=%.*s", (int)g[0].length,

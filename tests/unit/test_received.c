@@ -19,6 +19,21 @@ struct line_case {
 
 static const struct line_case line_cases[] = {
 	{ "from mail-sor-f41.google.com (mail-sor-f41.google.com. [20"
+	    "9.85.220.41]) by mx.google.com with ESMTPS id a1si123456qk"
+	    "b.12.2019.06.05.03.17.08 for <x@gmail.com> (version=TLS1_3"
+	    " cipher=TLS_AES_256_GCM_SHA384 bits=256/256); Wed, 05 Jun "
+	    "2019 03:17:08 -0700 (PDT)",
+	    1, "[ ip=209.85.220.41 rdns=mail-sor-f41.google.com helo=mail-"
+	    "sor-f41.google.com by=mx.google.com ident= envfrom= intl=0"
+	    " id=a1si123456qkb.12.2019.06.05.03.17.08 auth= msa=0 ]" },
+	{ "from [192.168.1.2] (host.example.org. [203.0.113.9]) by mx"
+	    ".google.com with ESMTPS id abcdesm123456qkb.17.2019.06.05."
+	    "03.17.07 (version=TLSv1/SSLv3 cipher=RC4-SHA); Wed, 05 Jun"
+	    " 2019 03:17:07 -0700 (PDT)",
+	    1, "[ ip=203.0.113.9 rdns=host.example.org helo=!192.168.1.2! "
+	    "by=mx.google.com ident= envfrom= intl=0 id=abcdesm123456qk"
+	    "b.17.2019.06.05.03.17.07 auth= msa=0 ]" },
+	{ "from mail-sor-f41.google.com (mail-sor-f41.google.com. [20"
 	    "9.85.220.41]) by mx.google.com with SMTPS id a1sor123456qk"
 	    "b.12.2019.06.05.03.17.08 for <x@gmail.com> (Google Transpo"
 	    "rt Security); Wed, 05 Jun 2019 03:17:08 -0700 (PDT)",
