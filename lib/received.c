@@ -897,8 +897,8 @@ is_gmail_submission_id(struct string_view id)
 	size_t prefix, at, n, i;
 
 	for (prefix = 1; prefix <= 4 && prefix < id.length; prefix++) {
-		if (count_class(id, 0, class_lower_digit, prefix, prefix) == 0 ||
-		    id.length - prefix < 2 ||
+		if (count_class(id, 0, class_lower_digit, prefix,
+		    prefix) == 0 || id.length - prefix < 2 ||
 		    memcmp(id.data + prefix, "sm", 2) != 0)
 			continue;
 		at = prefix + 2;
