@@ -24,7 +24,8 @@ lib_libsluice_lib_a_SOURCES = \
 	lib/tls_context.c lib/tls_context.h \
 	lib/worker_pool.c lib/worker_pool.h \
 	lib/html_text.c lib/html_text.h \
-	lib/uri_extract.c lib/uri_extract.h
+	lib/uri_extract.c lib/uri_extract.h \
+	lib/received.c lib/received.h
 
 check_PROGRAMS += \
 	tests/unit/test_alloc \
@@ -48,4 +49,10 @@ check_PROGRAMS += \
 	tests/unit/test_tls_context \
 	tests/unit/test_worker_pool \
 	tests/unit/test_html_text \
-	tests/unit/test_uri_extract
+	tests/unit/test_uri_extract \
+	tests/unit/test_received
+
+# The compatibility tool for lib/received (see tests/compat/sa_relays.pl).
+noinst_PROGRAMS += tests/compat/received_relays
+tests_compat_received_relays_SOURCES = tests/compat/received_relays.c
+tests_compat_received_relays_LDADD = lib/libsluice_lib.a $(EXTERNAL_LIBS)

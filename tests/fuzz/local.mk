@@ -16,7 +16,8 @@ noinst_PROGRAMS += \
 	tests/fuzz/fuzz_mail_header \
 	tests/fuzz/fuzz_html_text \
 	tests/fuzz/fuzz_uri_extract \
-	tests/fuzz/fuzz_rule_prefilter
+	tests/fuzz/fuzz_rule_prefilter \
+	tests/fuzz/fuzz_received
 
 tests_fuzz_fuzz_line_reader_SOURCES = tests/fuzz/fuzz_line_reader.c \
 	tests/unit/trickle_input.c tests/unit/trickle_input.h \
@@ -80,4 +81,9 @@ tests_fuzz_fuzz_rule_prefilter_SOURCES = tests/fuzz/fuzz_rule_prefilter.c \
 tests_fuzz_fuzz_rule_prefilter_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rule_prefilter_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rule_prefilter_LDADD = lib/libsluice_lib.a $(PCRE2_LIBS)
+tests_fuzz_fuzz_received_SOURCES = tests/fuzz/fuzz_received.c \
+	lib/received.c
+tests_fuzz_fuzz_received_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_received_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_received_LDADD = lib/libsluice_lib.a
 endif
