@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "lib/mail_header.h"
 #include "lib/message.h"
+#include "lib/received.h"
 #include "lib/uri_extract.h"
 #include "rules/rule_prefilter.h"
 
@@ -42,6 +43,8 @@ struct rule_eval_context {
 	struct uri_extract *uris;
 	bool uris_ready;
 	struct string_view body_text;   /* the text body lines slice */
+	struct received_text relays;    /* X-Spam-Relays-* */
+	bool relays_ready;
 	uint64_t *candidates[RULESET_TYPE_COUNT]; /* prefilter results */
 };
 
@@ -258,7 +261,30 @@ rule_eval_compute_header(struct rule_eval_context *context,
 			rule_eval_append_values(context, &out, ids[i], raw);
 		}
 	} else if (strncasecmp(name, "X-Spam-Relays-", 14) == 0) {
-		found = false;
+		const char *kind = name + 14, *text = NULL;
+
+		if (!context->relays_ready) {
+			struct received_relay *relays;
+			size_t count = received_parse_all(context->arena,
+			    message->header, ruleset_received_options(
+				context->ruleset), &relays);
+			received_format(context->arena, relays, count,
+			    &context->relays);
+			context->relays_ready = true;
+		}
+		if (strcasecmp(kind, "Untrusted") == 0)
+			text = context->relays.untrusted;
+		else if (strcasecmp(kind, "Trusted") == 0)
+			text = context->relays.trusted;
+		else if (strcasecmp(kind, "Internal") == 0)
+			text = context->relays.internal;
+		else if (strcasecmp(kind, "External") == 0)
+			text = context->relays.external;
+		/* SpamAssassin defines these even when empty. */
+		if (text != NULL) {
+			rule_eval_put_string(&out, text);
+			found = true;
+		}
 	} else {
 		found = rule_eval_has_header(context, name);
 		rule_eval_append_values(context, &out, name,

@@ -11,6 +11,7 @@
 #include "lib/error.h"
 #include "lib/log.h"
 #include "rules/rule_eval.h"
+#include "lib/received.h"
 #include "rules/rule_prefilter.h"
 #include "rules/rule_replace.h"
 
@@ -67,6 +68,7 @@ struct ruleset {
 	size_t defined_count;
 	size_t *by_name;                   /* rule indices sorted by name */
 	struct rule_prefilter *prefilters[RULESET_TYPE_COUNT];
+	struct received_options received;
 	struct ruleset_skip *unsound;      /* metas over skipped rules */
 	size_t unsound_count;
 	int refcount;
@@ -184,12 +186,12 @@ ruleset_find_eval(const struct ruleset_options *options, const char *name)
 	return rule_eval_builtin_find(name);
 }
 
-/* Pseudo-headers built from the Received trail and the trust path. */
+/* Pseudo-headers for the header sections added by trusted or internal
+ * relays; the relay strings themselves (X-Spam-Relays-*) are built. */
 static bool
 ruleset_needs_relays(const char *header)
 {
-	return strncasecmp(header, "X-Spam-Relays-", 14) == 0 ||
-	    strcmp(header, "ALL-TRUSTED") == 0 ||
+	return strcmp(header, "ALL-TRUSTED") == 0 ||
 	    strcmp(header, "ALL-UNTRUSTED") == 0 ||
 	    strcmp(header, "ALL-INTERNAL") == 0 ||
 	    strcmp(header, "ALL-EXTERNAL") == 0;
@@ -456,6 +458,40 @@ ruleset_intern_header_requests(struct ruleset *ruleset)
 	free(with);
 }
 
+/* trusted_networks and internal_networks as parsed networks; entries
+ * that do not parse are left out (lint shows the line). */
+static void
+ruleset_parse_networks(struct ruleset *ruleset, const char *const *entries,
+    size_t count, const struct received_network **networks_r,
+    size_t *count_r)
+{
+	struct received_network *networks = arena_array(ruleset->arena,
+	    count + 1, sizeof(*networks));
+	const char *error;
+	size_t i, used = 0;
+
+	for (i = 0; i < count; i++)
+		if (received_network_parse(entries[i], &networks[used],
+		    &error) == 0)
+			used++;
+	*networks_r = networks;
+	*count_r = used;
+}
+
+static void
+ruleset_build_networks(struct ruleset *ruleset)
+{
+	const struct rule_file_settings *settings =
+	    rule_file_settings(ruleset->rule_file);
+
+	ruleset_parse_networks(ruleset, settings->trusted_networks,
+	    settings->trusted_network_count, &ruleset->received.trusted,
+	    &ruleset->received.trusted_count);
+	ruleset_parse_networks(ruleset, settings->internal_networks,
+	    settings->internal_network_count, &ruleset->received.internal,
+	    &ruleset->received.internal_count);
+}
+
 /* One prefilter per text the rules of a type run over. A rule whose
  * pattern yields no required literal always runs. */
 static void
@@ -614,6 +650,7 @@ ruleset_build(const struct ruleset_options *options,
 
 	ruleset_intern_header_requests(ruleset);
 	ruleset_build_prefilters(ruleset);
+	ruleset_build_networks(ruleset);
 	for (t = 0; t < RULESET_TYPE_COUNT; t++)
 		ruleset->by_type[t] = arena_array(ruleset->arena,
 		    compiled_count + 1, sizeof(size_t));
@@ -694,6 +731,12 @@ ruleset_of_type(const struct ruleset *ruleset, enum ruleset_type type,
 {
 	*count_r = ruleset->type_count[type];
 	return ruleset->by_type[type];
+}
+
+const struct received_options *
+ruleset_received_options(const struct ruleset *ruleset)
+{
+	return &ruleset->received;
 }
 
 const struct rule_prefilter *

@@ -114,6 +114,12 @@ struct rule_prefilter;
 const struct rule_prefilter *ruleset_prefilter(const struct ruleset *ruleset,
     enum ruleset_type type);
 
+/* trusted_networks / internal_networks of the rule files, for the
+ * Received trail (lib/received.h). */
+struct received_options;
+const struct received_options *ruleset_received_options(
+    const struct ruleset *ruleset);
+
 double ruleset_required_score(const struct ruleset *ruleset);
 const struct rule_file_settings *ruleset_settings(
     const struct ruleset *ruleset);
