@@ -65,6 +65,34 @@ sluice_rules_print_json(const struct ruleset *ruleset)
 	fputs("]}\n", stdout);
 }
 
+/* How much of the rule language translated: every non-eval rule (regex,
+ * exists, meta) that is not refused as invalid compiled, whether or not
+ * it is active (a meta waiting for an eval sluice lacks compiled fine). */
+static void
+sluice_rules_print_translation(const struct ruleset *ruleset)
+{
+	const struct ruleset_skip *skipped;
+	const struct ruleset_rule *rules;
+	size_t compiled, skipped_count, i, total = 0, failed = 0;
+
+	rules = ruleset_rules(ruleset, &compiled);
+	skipped = ruleset_skipped(ruleset, &skipped_count);
+	for (i = 0; i < compiled; i++)
+		if (rules[i].form != RULE_FILE_FORM_EVAL)
+			total++;
+	for (i = 0; i < skipped_count; i++) {
+		if (skipped[i].form == RULE_FILE_FORM_EVAL)
+			continue;
+		total++;
+		if (strncmp(skipped[i].reason, "regex:", 6) == 0 ||
+		    strncmp(skipped[i].reason, "meta:", 5) == 0)
+			failed++;
+	}
+	printf("non-eval rules: %zu, translated: %zu (%.1f%%)\n", total,
+	    total - failed, total == 0 ? 100.0 :
+	    100.0 * (double)(total - failed) / (double)total);
+}
+
 static void
 sluice_rules_print_text(const struct ruleset *ruleset)
 {
@@ -90,6 +118,7 @@ sluice_rules_print_text(const struct ruleset *ruleset)
 			broken++;
 	}
 	printf("rules defined:  %zu\n", ruleset_defined_count(ruleset));
+	sluice_rules_print_translation(ruleset);
 	printf("compiled:       %zu\n", compiled);
 	printf("skipped:        %zu (%zu disabled by score 0, %zu need "
 	    "what sluice lacks, %zu metas over those, %zu invalid)\n",

@@ -153,6 +153,7 @@ ruleset_skip(struct ruleset *ruleset, size_t *capacity,
 	}
 	skip = &ruleset->skipped[ruleset->skipped_count++];
 	skip->rule = source->name;
+	skip->form = source->definition->test.form;
 	skip->reason = arena_strdup(ruleset->arena, reason);
 	skip->file = source->definition->file;
 	skip->line = source->definition->line;

@@ -80,6 +80,7 @@ struct ruleset_options {
 /* Why rules were not compiled, for lint. */
 struct ruleset_skip {
 	const char *rule;
+	enum rule_file_test_form form; /* regex, eval, exists or meta */
 	const char *reason;
 	const char *file;
 	unsigned line;
