@@ -21,7 +21,7 @@
 /* Plugins whose rules sluice reads by default: the set Debian's
  * SpamAssassin loads, so the same rules are defined; their evals that
  * sluice lacks are reported by lint rather than silently dropped. */
-static const char *const ruleset_default_plugins[] = {
+static const char *const ruleset_default_plugins_list[] = {
 	"Mail::SpamAssassin::Plugin::AskDNS",
 	"Mail::SpamAssassin::Plugin::AutoLearnThreshold",
 	"Mail::SpamAssassin::Plugin::Bayes",
@@ -52,6 +52,13 @@ static const char *const ruleset_default_plugins[] = {
 	"Mail::SpamAssassin::Plugin::WLBLEval",
 	"Mail::SpamAssassin::Plugin::WelcomeListSubject",
 };
+
+const char *const *
+ruleset_default_plugins(size_t *count_r)
+{
+	*count_r = ARRAY_LENGTH(ruleset_default_plugins_list);
+	return ruleset_default_plugins_list;
+}
 
 struct ruleset {
 	struct arena *arena;
@@ -560,10 +567,13 @@ ruleset_build(const struct ruleset_options *options,
 	ruleset->arena = arena_new("ruleset", 64 * 1024);
 	ruleset->refcount = 1;
 	memset(&file_options, 0, sizeof(file_options));
-	file_options.plugins = options->plugins != NULL ? options->plugins :
-	    ruleset_default_plugins;
-	file_options.plugin_count = options->plugins != NULL ?
-	    options->plugin_count : ARRAY_LENGTH(ruleset_default_plugins);
+	if (options->plugins != NULL) {
+		file_options.plugins = options->plugins;
+		file_options.plugin_count = options->plugin_count;
+	} else {
+		file_options.plugins = ruleset_default_plugins(
+		    &file_options.plugin_count);
+	}
 	ruleset->rule_file = rule_file_new(&file_options);
 	for (i = 0; i < options->path_count; i++) {
 		const char *path = options->paths[i];

@@ -77,6 +77,10 @@ struct ruleset_options {
 	size_t plugin_count;
 };
 
+/* The plugins sluice treats as loaded by default (the set Debian's
+ * SpamAssassin loads), for ifplugin blocks. */
+const char *const *ruleset_default_plugins(size_t *count_r);
+
 /* Why rules were not compiled, for lint. */
 struct ruleset_skip {
 	const char *rule;

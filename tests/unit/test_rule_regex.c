@@ -4,6 +4,7 @@
  * compiles every regex rule of the installed SpamAssassin rule set. */
 #include "rules/rule_file.h"
 #include "rules/rule_regex.h"
+#include "rules/ruleset.h"
 #include "tests/unit/harness.h"
 
 #include <pthread.h>
@@ -452,36 +453,6 @@ test_rule_regex_threads(void)
  * header/body/rawbody/full/uri test line (earlier definitions later
  * overridden included). Skips (passes) when spamassassin is not
  * installed. */
-static const char *const debian_plugins[] = {
-	"Mail::SpamAssassin::Plugin::AskDNS",
-	"Mail::SpamAssassin::Plugin::AutoLearnThreshold",
-	"Mail::SpamAssassin::Plugin::Bayes",
-	"Mail::SpamAssassin::Plugin::BodyEval",
-	"Mail::SpamAssassin::Plugin::Check",
-	"Mail::SpamAssassin::Plugin::DKIM",
-	"Mail::SpamAssassin::Plugin::DMARC",
-	"Mail::SpamAssassin::Plugin::DNSEval",
-	"Mail::SpamAssassin::Plugin::FreeMail",
-	"Mail::SpamAssassin::Plugin::HTMLEval",
-	"Mail::SpamAssassin::Plugin::HTTPSMismatch",
-	"Mail::SpamAssassin::Plugin::HashBL",
-	"Mail::SpamAssassin::Plugin::HeaderEval",
-	"Mail::SpamAssassin::Plugin::ImageInfo",
-	"Mail::SpamAssassin::Plugin::MIMEEval",
-	"Mail::SpamAssassin::Plugin::MIMEHeader",
-	"Mail::SpamAssassin::Plugin::Pyzor",
-	"Mail::SpamAssassin::Plugin::Razor2",
-	"Mail::SpamAssassin::Plugin::RelayEval",
-	"Mail::SpamAssassin::Plugin::ReplaceTags",
-	"Mail::SpamAssassin::Plugin::SPF",
-	"Mail::SpamAssassin::Plugin::SpamCop",
-	"Mail::SpamAssassin::Plugin::URIDNSBL",
-	"Mail::SpamAssassin::Plugin::URIDetail",
-	"Mail::SpamAssassin::Plugin::URIEval",
-	"Mail::SpamAssassin::Plugin::VBounce",
-	"Mail::SpamAssassin::Plugin::WLBLEval",
-	"Mail::SpamAssassin::Plugin::WelcomeListSubject",
-};
 
 static const char *const spamassassin_features[] = {
 	"Mail::SpamAssassin::Conf::feature_bug6558_free",
@@ -498,8 +469,6 @@ test_rule_regex_spamassassin_rules(void)
 		"header", "body", "rawbody", "full", "uri", "meta",
 	};
 	struct rule_file_options options = {
-		.plugins = debian_plugins,
-		.plugin_count = ARRAY_LENGTH(debian_plugins),
 		.features = spamassassin_features,
 		.feature_count = ARRAY_LENGTH(spamassassin_features),
 	};
@@ -508,6 +477,9 @@ test_rule_regex_spamassassin_rules(void)
 	const struct rule_file_diagnostic *const *diagnostics;
 	size_t directive_count, rule_count, diagnostic_count, i;
 	size_t by_type[6][4], compiled = 0, failed = 0, jit = 0, unknown = 0;
+
+	/* The plugins Debian's SpamAssassin loads, as the rule set uses. */
+	options.plugins = ruleset_default_plugins(&options.plugin_count);
 	struct rule_file *rule_file;
 	struct rule_regex *regex;
 	const struct rule_file_test *test;
