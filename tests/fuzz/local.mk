@@ -57,6 +57,7 @@ tests_fuzz_fuzz_rule_file_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rule_file_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rule_file_LDADD = lib/libsluice_lib.a
 tests_fuzz_fuzz_mime_parser_SOURCES = tests/fuzz/fuzz_mime_parser.c \
+	tests/unit/trickle_input.c tests/unit/trickle_input.h \
 	lib/mime_parser.c lib/message.c lib/mail_header.c lib/mime_decode.c
 tests_fuzz_fuzz_mime_parser_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_mime_parser_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
