@@ -38,11 +38,12 @@ struct rule_eval_context {
 	struct string_view *rawbody;
 	size_t rawbody_count;
 	bool rawbody_ready;
-	struct html_text *html;
+	const struct html_text *html;
 	bool html_ready;
 	struct uri_extract *uris;
 	bool uris_ready;
 	struct string_view body_text;   /* the text body lines slice */
+	const struct html_text **rendered; /* per part index, on demand */
 	struct received_text relays;    /* X-Spam-Relays-* */
 	bool relays_ready;
 	uint64_t *candidates[RULESET_TYPE_COUNT]; /* prefilter results */
@@ -335,6 +336,22 @@ rule_eval_header(struct rule_eval_context *context, const char *request)
 	return value;
 }
 
+/* An HTML part rendered once per message, whoever asks first. */
+static const struct html_text *
+rule_eval_render(struct rule_eval_context *context,
+    const struct message_part *part)
+{
+	const struct message *message = context->input->message;
+
+	if (context->rendered == NULL)
+		context->rendered = arena_array(context->arena,
+		    message->part_count + 1, sizeof(*context->rendered));
+	if (context->rendered[part->index] == NULL)
+		context->rendered[part->index] = html_text_render(
+		    context->arena, part->text.data, part->text.length, NULL);
+	return context->rendered[part->index];
+}
+
 const struct html_text *
 rule_eval_html(struct rule_eval_context *context)
 {
@@ -347,8 +364,8 @@ rule_eval_html(struct rule_eval_context *context)
 	for (part = message_next_text_part(message, NULL); part != NULL;
 	    part = message_next_text_part(message, part)) {
 		if (part->is_html) {
-			context->html = html_text_render(context->arena,
-			    part->text.data, part->text.length, NULL);
+			context->html = rule_eval_render(
+			    context, part);
 			break;
 		}
 	}
@@ -418,9 +435,8 @@ rule_eval_build_body(struct rule_eval_context *context)
 			rule_eval_put(&text, "\n", 1);
 		first = false;
 		if (part->is_html) {
-			const struct html_text *html = html_text_render(
-			    context->arena, part->text.data, part->text.length,
-			    NULL);
+			const struct html_text *html = rule_eval_render(context,
+			    part);
 			rule_eval_put(&text, html->text.data,
 			    html->text.length);
 		} else {
@@ -533,9 +549,8 @@ rule_eval_uris(struct rule_eval_context *context, size_t *count_r)
 		for (part = message_next_text_part(message, NULL);
 		    part != NULL; part = message_next_text_part(message, part)) {
 			if (part->is_html)
-				uri_extract_html(context->uris, html_text_render(
-				    context->arena, part->text.data,
-				    part->text.length, NULL));
+				uri_extract_html(context->uris,
+				    rule_eval_render(context, part));
 			else
 				uri_extract_text(context->uris, part->text.data,
 				    part->text.length);
