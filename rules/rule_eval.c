@@ -602,6 +602,20 @@ rule_eval_candidates(struct rule_eval_context *context,
 			    (const unsigned char *)uris[i].uri,
 			    uris[i].uri_length, bits);
 		break;
+	case RULESET_HEADER: {
+		/* Every header value a prefiltered rule can see is part of
+		 * the block as sent or of its decoded form (ALL). */
+		const char *all = rule_eval_header(context, "ALL");
+		const struct message *message = context->input->message;
+
+		rule_prefilter_scan(prefilter,
+		    (const unsigned char *)message->raw.data,
+		    message->header->fields_end, bits);
+		if (all != NULL)
+			rule_prefilter_scan(prefilter,
+			    (const unsigned char *)all, strlen(all), bits);
+		break;
+	}
 	default:
 		break;
 	}
@@ -672,7 +686,8 @@ rule_eval_one(struct rule_eval_context *context,
 	if (rule->form == RULE_FILE_FORM_EVAL)
 		return rule->eval->run(context, rule);
 	if (rule->type == RULESET_BODY || rule->type == RULESET_RAWBODY ||
-	    rule->type == RULESET_URI) {
+	    rule->type == RULESET_URI || (rule->type == RULESET_HEADER &&
+	    rule->form == RULE_FILE_FORM_REGEX)) {
 		candidates = rule_eval_candidates(context, rule->type);
 		if (candidates != NULL &&
 		    !rule_prefilter_candidate(candidates, (unsigned)index))

@@ -500,13 +500,34 @@ ruleset_build_networks(struct ruleset *ruleset)
 	    &ruleset->received.internal_count);
 }
 
+/* A header rule may skip when its literals are absent from the header
+ * block as sent and as decoded (rule_eval scans both): true for plain
+ * and :raw values of real headers and of ALL, ToCc, MESSAGEID, which
+ * are made of those texts. Not for !~ (a miss is a hit), [if-unset:]
+ * (the default is not in the header), :addr/:name (rewritten values),
+ * EnvelopeFrom and the relay strings (not header text at all). */
+static bool
+ruleset_header_prefilterable(const struct ruleset_rule *rule)
+{
+	const char *header = rule->header;
+
+	if (rule->negated || rule->if_unset != NULL ||
+	    (rule->header_modifiers & ~(unsigned)RULE_FILE_HEADER_RAW) != 0)
+		return false;
+	if (strcasecmp(header, "EnvelopeFrom") == 0 ||
+	    strncasecmp(header, "X-Spam-Relays-", 14) == 0 ||
+	    strncmp(header, "ALL-", 4) == 0)
+		return false;
+	return true;
+}
+
 /* One prefilter per text the rules of a type run over. A rule whose
  * pattern yields no required literal always runs. */
 static void
 ruleset_build_prefilters(struct ruleset *ruleset)
 {
 	static const enum ruleset_type types[] = { RULESET_BODY,
-		RULESET_RAWBODY, RULESET_URI };
+		RULESET_RAWBODY, RULESET_URI, RULESET_HEADER };
 	struct rule_prefilter_builder *builder;
 	char flags[8];
 	size_t i, t, used;
@@ -521,7 +542,9 @@ ruleset_build_prefilters(struct ruleset *ruleset)
 			if (rule->type != types[t])
 				continue;
 			any = true;
-			if (rule->form != RULE_FILE_FORM_REGEX) {
+			if (rule->form != RULE_FILE_FORM_REGEX ||
+			    (rule->type == RULESET_HEADER &&
+			    !ruleset_header_prefilterable(rule))) {
 				rule_prefilter_add_always(builder, (unsigned)i);
 				continue;
 			}
