@@ -3,6 +3,7 @@
 #include "lib/alloc.h"
 #include "lib/error.h"
 #include "lib/log.h"
+#include "lib/settings.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -205,19 +206,11 @@ listener_open(struct loop *loop, const char *spec, const char *protocol,
     listener_accept_callback *callback, void *context,
     struct listener **list_p, const char **error_r)
 {
-	char *copy = alloc_strdup(spec), *item, *save = NULL, *host, *port;
+	char **items = settings_split_list(spec), *item, *host, *port;
 	struct listener *listener;
 	int fd, ret = 0;
 
-	for (item = strtok_r(copy, ",", &save); item != NULL;
-	    item = strtok_r(NULL, ",", &save)) {
-		while (*item == ' ' || *item == '\t')
-			item++;
-		for (char *end = item + strlen(item);
-		    end > item && (end[-1] == ' ' || end[-1] == '\t');)
-			*--end = '\0';
-		if (*item == '\0')
-			continue;
+	for (size_t i = 0; (item = items[i]) != NULL; i++) {
 		listener = alloc_new(struct listener);
 		if (strncmp(item, "unix:", 5) == 0) {
 			if (item[5] != '/') {
@@ -260,7 +253,7 @@ listener_open(struct loop *loop, const char *spec, const char *protocol,
 		log_info("event=listen protocol=%s address=%s", protocol,
 		    listener->address);
 	}
-	free(copy);
+	settings_list_free(&items);
 	return ret;
 }
 

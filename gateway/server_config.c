@@ -232,19 +232,13 @@ server_config_is_directory(const char *path)
 char **
 server_config_rule_dirs(const struct server_config *config, const char *argv0)
 {
-	char *copy = alloc_strdup(config->rules->dirs), *item, *save = NULL;
-	char **list = alloc_array(16, sizeof(char *)), *fallback, *slash;
-	size_t count = 0, capacity = 16;
+	char **items = settings_split_list(config->rules->dirs), *slash;
+	char **list = alloc_array(16, sizeof(char *)), *fallback;
+	size_t count = 0, capacity = 16, i;
 
-	for (item = strtok_r(copy, ",", &save); item != NULL;
-	    item = strtok_r(NULL, ",", &save)) {
-		while (*item == ' ' || *item == '\t')
-			item++;
-		for (char *end = item + strlen(item);
-		    end > item && (end[-1] == ' ' || end[-1] == '\t');)
-			*--end = '\0';
-		if (*item == '\0')
-			continue;
+	for (i = 0; items[i] != NULL; i++) {
+		char *item = items[i];
+
 		if (!server_config_is_directory(item)) {
 			if (strcmp(item, SLUICE_PKGDATADIR "/rules") != 0 ||
 			    argv0 == NULL || (slash = strrchr(argv0, '/')) ==
@@ -269,21 +263,14 @@ server_config_rule_dirs(const struct server_config *config, const char *argv0)
 		list[count++] = item;
 	}
 	list[count] = NULL;
-	free(copy);
+	settings_list_free(&items);
 	return list;
 }
 
 void
 server_config_free_list(char ***list_p)
 {
-	char **list = *list_p;
-
-	if (list == NULL)
-		return;
-	for (size_t i = 0; list[i] != NULL; i++)
-		free(list[i]);
-	free(list);
-	*list_p = NULL;
+	settings_list_free(list_p);
 }
 
 const char *

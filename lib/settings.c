@@ -547,3 +547,44 @@ settings_write(const struct settings *settings, FILE *out, bool with_help)
 		}
 	}
 }
+
+char **
+settings_split_list(const char *text)
+{
+	char *copy = alloc_strdup(text), *item, *save = NULL, *end;
+	size_t count = 0, capacity = 8;
+	char **list = alloc_array(capacity, sizeof(char *));
+
+	for (item = strtok_r(copy, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		while (*item == ' ' || *item == '\t')
+			item++;
+		for (end = item + strlen(item);
+		    end > item && (end[-1] == ' ' || end[-1] == '\t');)
+			*--end = '\0';
+		if (*item == '\0')
+			continue;
+		if (count + 1 >= capacity) {
+			capacity *= 2;
+			list = alloc_resize(list, capacity, sizeof(char *));
+		}
+		list[count++] = alloc_strdup(item);
+	}
+	list[count] = NULL;
+	free(copy);
+	return list;
+}
+
+void
+settings_list_free(char ***list_p)
+{
+	char **list = *list_p;
+	size_t i;
+
+	if (list == NULL)
+		return;
+	for (i = 0; list[i] != NULL; i++)
+		free(list[i]);
+	free(list);
+	*list_p = NULL;
+}

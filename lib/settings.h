@@ -78,6 +78,11 @@ const void *settings_section_values(const struct settings *settings,
 void settings_write(const struct settings *settings, FILE *out,
     bool with_help);
 
+/* Splits a comma-separated value ("a, b,,c ") into its trimmed,
+ * non-empty items: a heap array ending in NULL, items heap strings. */
+char **settings_split_list(const char *text);
+void settings_list_free(char ***list_p);
+
 /* Parsers used by the table, exposed for callers with ad-hoc values.
  * Each returns 0 or -1 with error_r. */
 int settings_parse_size(const char *text, uint64_t *size_r,

@@ -192,6 +192,23 @@ test_settings_write_round_trips(void)
 }
 
 static void
+test_settings_split_list(void)
+{
+	char **items = settings_split_list(" a, b:1 ,,\tc d\t, ");
+
+	test_require(items != NULL);
+	test_assert_string(items[0], "a");
+	test_assert_string(items[1], "b:1");
+	test_assert_string(items[2], "c d");
+	test_assert(items[3] == NULL);
+	settings_list_free(&items);
+	test_assert(items == NULL);
+	items = settings_split_list("");
+	test_assert(items[0] == NULL);
+	settings_list_free(&items);
+}
+
+static void
 test_settings_parsers(void)
 {
 	const char *error;
@@ -217,6 +234,7 @@ main(void)
 		TEST_CASE(test_settings_last_value_wins),
 		TEST_CASE(test_settings_missing_file),
 		TEST_CASE(test_settings_write_round_trips),
+		TEST_CASE(test_settings_split_list),
 		TEST_CASE(test_settings_parsers),
 	};
 
