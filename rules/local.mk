@@ -6,14 +6,23 @@ rules_libsluice_rules_a_SOURCES = \
 	rules/rule_meta.c rules/rule_meta.h \
 	rules/ruleset.c rules/ruleset.h \
 	rules/rule_eval.c rules/rule_eval.h \
-	rules/rule_eval_builtin.c
+	rules/rule_eval_builtin.c rules/rule_eval_builtin.h \
+	rules/rule_eval_mime.c \
+	rules/rule_eval_html.c \
+	rules/rule_eval_header.c \
+	rules/rule_eval_body.c \
+	rules/rule_html.c rules/rule_html.h
 
 check_PROGRAMS += \
 	tests/unit/test_rule_file \
 	tests/unit/test_rule_regex \
 	tests/unit/test_rule_meta \
-	tests/unit/test_rule_eval
+	tests/unit/test_rule_eval \
+	tests/unit/test_rule_eval_builtin \
+	tests/unit/test_rule_html
 tests_unit_test_rule_file_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_regex_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_meta_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_eval_LDADD = rules/libsluice_rules.a $(LDADD)
+tests_unit_test_rule_eval_builtin_LDADD = rules/libsluice_rules.a $(LDADD)
+tests_unit_test_rule_html_LDADD = rules/libsluice_rules.a $(LDADD)
