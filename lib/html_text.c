@@ -664,6 +664,32 @@ decode_reference(const char *p, const char *end, bool in_attribute,
 	return 0;
 }
 
+char *
+html_text_decode_references(struct arena *arena, const char *text,
+    size_t length, bool in_attribute, size_t *length_r)
+{
+	/* A reference never takes more bytes decoded than written
+	 * ("&lt;" is 4 bytes, U+10FFFF needs "&#1114111;"). */
+	char *out = arena_alloc(arena, length + 1), *o = out;
+	const char *p = text, *end = text + length;
+	size_t n;
+	bool numeric;
+	uint32_t c;
+
+	while (p < end) {
+		if (*p == '&' && (c = decode_reference(p, end, in_attribute,
+		    &n, &numeric)) != 0) {
+			o += utf8_encode(c, o);
+			p += n;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	*length_r = (size_t)(o - out);
+	return out;
+}
+
 /* Text */
 
 /* Renders [p, end) to sink: collapses white space (line ends are kept

@@ -184,4 +184,16 @@ struct html_text {
 struct html_text *html_text_render(struct arena *arena, const char *html,
     size_t length, const struct html_text_limits *limits);
 
+/* Decodes the character references in text[0..length) the way
+ * rendering does: named references of the HTML 4 set plus &apos; (with
+ * ';', or the legacy names without it; in an attribute not when '=' or
+ * a letter or digit follows), decimal and hex numeric ones (128-159
+ * read as Windows-1252); a reference that names nothing stays as it is.
+ * Nothing else changes (no white space folding, zero-width characters
+ * kept). Returns a NUL-terminated copy in arena, never longer than the
+ * input, and its length in *length_r. For callers that tokenize HTML
+ * themselves (rules/rule_html). */
+char *html_text_decode_references(struct arena *arena, const char *text,
+    size_t length, bool in_attribute, size_t *length_r);
+
 #endif

@@ -8,7 +8,12 @@ rules_libsluice_rules_a_SOURCES = \
 	rules/ruleset.c rules/ruleset.h \
 	rules/rule_replace.c rules/rule_replace.h \
 	rules/rule_eval.c rules/rule_eval.h \
-	rules/rule_eval_builtin.c
+	rules/rule_eval_builtin.c rules/rule_eval_builtin.h \
+	rules/rule_eval_mime.c \
+	rules/rule_eval_html.c \
+	rules/rule_eval_header.c \
+	rules/rule_eval_body.c \
+	rules/rule_html.c rules/rule_html.h
 
 check_PROGRAMS += \
 	tests/unit/test_rule_file \
@@ -16,10 +21,14 @@ check_PROGRAMS += \
 	tests/unit/test_rule_meta \
 	tests/unit/test_rule_prefilter \
 	tests/unit/test_rule_eval \
-	tests/unit/test_rule_replace
+	tests/unit/test_rule_replace \
+	tests/unit/test_rule_eval_builtin \
+	tests/unit/test_rule_html
 tests_unit_test_rule_file_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_regex_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_meta_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_prefilter_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_eval_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_replace_LDADD = rules/libsluice_rules.a $(LDADD)
+tests_unit_test_rule_eval_builtin_LDADD = rules/libsluice_rules.a $(LDADD)
+tests_unit_test_rule_html_LDADD = rules/libsluice_rules.a $(LDADD)

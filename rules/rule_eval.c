@@ -5,6 +5,7 @@
  * of the message, so a message without body rules never renders HTML.
  * The rule set is shared and read-only; all per-message state is here. */
 #include "rules/rule_eval.h"
+#include "rules/rule_html.h"
 #include "lib/buffer.h"
 #include "lib/html_text.h"
 #include "lib/log.h"
@@ -47,6 +48,11 @@ struct rule_eval_context {
 	struct received_text relays;    /* X-Spam-Relays-* */
 	bool relays_ready;
 	uint64_t *candidates[RULESET_TYPE_COUNT]; /* prefilter results */
+	const struct rule_html **html_parts;
+	const struct message_part **html_part_sources;
+	size_t html_part_count;
+	bool html_parts_ready;
+	void *slots[RULE_EVAL_SLOT_COUNT];
 };
 
 /* Our buffers here have no cap; a refusal is a bug. */
@@ -535,6 +541,89 @@ rule_eval_build_rawbody(struct rule_eval_context *context)
 	}
 	context->rawbody = views.items;
 	context->rawbody_count = views.count;
+}
+
+const struct ruleset *
+rule_eval_ruleset(struct rule_eval_context *context)
+{
+	return context->ruleset;
+}
+
+const struct string_view *
+rule_eval_rawbody(struct rule_eval_context *context, size_t *count_r)
+{
+	if (!context->rawbody_ready)
+		rule_eval_build_rawbody(context);
+	*count_r = context->rawbody_count;
+	return context->rawbody;
+}
+
+/* SpamAssassin keeps the HTML facts of every part it renders as HTML:
+ * text/html leaves, and any leaf whose file name ends in .htm(l),
+ * that have a non-empty body. */
+static bool
+rule_eval_renders_html(const struct message_part *part)
+{
+	return part->kind == MIME_PARSER_LEAF && part->decoded.length > 0 &&
+	    (part->is_html || rule_html_file_name(part->filename));
+}
+
+const struct rule_html *const *
+rule_eval_html_parts(struct rule_eval_context *context, size_t *count_r)
+{
+	const struct message *message = context->input->message;
+	const struct message_part *part;
+	size_t count = 0, i;
+
+	if (!context->html_parts_ready) {
+		context->html_parts_ready = true;
+		for (i = 0; i < message->part_count; i++)
+			if (rule_eval_renders_html(&message->parts[i]))
+				count++;
+		if (count > 0) {
+			context->html_parts = arena_array(context->arena, count,
+			    sizeof(*context->html_parts));
+			context->html_part_sources = arena_array(
+			    context->arena, count,
+			    sizeof(*context->html_part_sources));
+		}
+		for (i = 0; i < message->part_count; i++) {
+			struct string_view text;
+			part = &message->parts[i];
+			if (!rule_eval_renders_html(part))
+				continue;
+			/* A part that is not text has no charset to convert
+			 * from: its bytes are read as they are. */
+			text = part->is_text ? part->text : part->decoded;
+			context->html_part_sources[context->html_part_count] =
+			    part;
+			context->html_parts[context->html_part_count++] =
+			    rule_html_scan(context->arena, text.data,
+			    text.length, NULL);
+		}
+	}
+	*count_r = context->html_part_count;
+	return context->html_parts;
+}
+
+const struct rule_html *
+rule_eval_html_part(struct rule_eval_context *context,
+    const struct message_part *part)
+{
+	size_t count, i;
+
+	(void)rule_eval_html_parts(context, &count);
+	for (i = 0; i < count; i++)
+		if (context->html_part_sources[i] == part)
+			return context->html_parts[i];
+	return NULL;
+}
+
+void **
+rule_eval_slot(struct rule_eval_context *context, enum rule_eval_slot slot)
+{
+	ASSERT(slot < RULE_EVAL_SLOT_COUNT);
+	return &context->slots[slot];
 }
 
 const struct uri_extract_uri *

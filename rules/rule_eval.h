@@ -27,8 +27,10 @@
 #include "rules/ruleset.h"
 
 struct message;
+struct message_part;
 struct html_text;
 struct uri_extract_uri;
+struct rule_html;
 
 struct rule_eval_input {
 	const struct message *message;
@@ -72,7 +74,47 @@ const struct html_text *rule_eval_html(struct rule_eval_context *context);
 const struct uri_extract_uri *rule_eval_uris(
     struct rule_eval_context *context, size_t *count_r);
 
+/* The rule set being evaluated (its settings: ruleset_settings()). */
+const struct ruleset *rule_eval_ruleset(struct rule_eval_context *context);
+/* The rawbody chunks (see above), what rawbody evals are given. */
+const struct string_view *rule_eval_rawbody(struct rule_eval_context *context,
+    size_t *count_r);
+/* SpamAssassin's HTML.pm facts (rules/rule_html.h) of every HTML part
+ * the body renders, in document order; *count_r is 0 (and the result
+ * NULL) for a message without HTML. Scanned once per message. */
+const struct rule_html *const *rule_eval_html_parts(
+    struct rule_eval_context *context, size_t *count_r);
+/* The facts of one of those parts, or NULL for a part that is not one
+ * of them. */
+const struct rule_html *rule_eval_html_part(struct rule_eval_context *context,
+    const struct message_part *part);
+
+/* Per-message state of the eval families (rule_eval_*.c), which compute
+ * something once and test it in several rules. Each slot starts NULL;
+ * the family stores an arena pointer in it. */
+enum rule_eval_slot {
+	RULE_EVAL_SLOT_MIME,		/* rule_eval_mime.c */
+	RULE_EVAL_SLOT_BASE64,
+	RULE_EVAL_SLOT_UPPERCASE,
+	RULE_EVAL_SLOT_IMAGES,
+	RULE_EVAL_SLOT_DATES,		/* rule_eval_header.c */
+	RULE_EVAL_SLOT_RECIPIENTS,
+	RULE_EVAL_SLOT_FROM_ADDRESSES,
+	RULE_EVAL_SLOT_FREEMAIL_BODY,
+	RULE_EVAL_SLOT_ALTERNATIVE,	/* rule_eval_body.c */
+	RULE_EVAL_SLOT_VERTICAL_WORDS,
+	RULE_EVAL_SLOT_COUNT,
+};
+void **rule_eval_slot(struct rule_eval_context *context,
+    enum rule_eval_slot slot);
+
 /* The built-in eval: functions, by name; NULL when not implemented. */
 const struct ruleset_eval *rule_eval_builtin_find(const char *name);
+
+/* The capabilities the built-in evals provide, as SpamAssassin's rules
+ * test them with "if can(NAME)" before using an eval
+ * ("Mail::SpamAssassin::Plugin::BodyEval::has_check_body_length"): for
+ * rule_file_options.features. A static array of *count_r names. */
+const char *const *rule_eval_builtin_features(size_t *count_r);
 
 #endif

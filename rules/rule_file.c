@@ -22,6 +22,7 @@
 #include "lib/line_reader.h"
 #include "lib/string_view.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -105,6 +106,29 @@ struct rule_file {
 	struct pointer_array blocklist_from;
 	struct pointer_array trusted_networks;
 	struct pointer_array internal_networks;
+	struct pointer_array freemail_domains;
+	struct pointer_array freemail_welcomelist;
+	/* struct named_list, in order of first use, and their public
+	 * views (struct rule_file_named_list) in the same order. */
+	struct pointer_array named_lists;
+	struct pointer_array named_list_views;
+	/* struct uri_host_list and their views, likewise. */
+	struct pointer_array uri_host_lists;
+	struct pointer_array uri_host_list_views;
+};
+
+/* A URI host list while it is being read: entries in an array that
+ * grows, each host once. */
+struct uri_host_list {
+	struct rule_file_uri_host_list view;
+	struct rule_file_uri_host *hosts;
+	size_t count, capacity;
+};
+
+/* An enlist_addrlist list while it is being read. */
+struct named_list {
+	struct rule_file_named_list view;
+	struct pointer_array addresses;
 };
 
 /* A directive line on its way to a handler. */
@@ -840,6 +864,7 @@ static void
 settings_sync(struct rule_file *rule_file)
 {
 	struct rule_file_settings *settings = &rule_file->settings;
+	size_t i;
 
 	settings->add_headers = (const struct rule_file_add_header *const *)
 	    rule_file->add_headers.items;
@@ -862,6 +887,31 @@ settings_sync(struct rule_file *rule_file)
 	settings->replace_rules =
 	    (const char *const *)rule_file->replace_rules.items;
 	settings->replace_rule_count = rule_file->replace_rules.count;
+	settings->freemail_domains =
+	    (const char *const *)rule_file->freemail_domains.items;
+	settings->freemail_domain_count = rule_file->freemail_domains.count;
+	settings->freemail_welcomelist =
+	    (const char *const *)rule_file->freemail_welcomelist.items;
+	settings->freemail_welcomelist_count =
+	    rule_file->freemail_welcomelist.count;
+	for (i = 0; i < rule_file->named_lists.count; i++) {
+		struct named_list *list = rule_file->named_lists.items[i];
+		list->view.addresses =
+		    (const char *const *)list->addresses.items;
+		list->view.address_count = list->addresses.count;
+	}
+	settings->address_lists = (const struct rule_file_named_list *const *)
+	    rule_file->named_list_views.items;
+	settings->address_list_count = rule_file->named_list_views.count;
+	for (i = 0; i < rule_file->uri_host_lists.count; i++) {
+		struct uri_host_list *list = rule_file->uri_host_lists.items[i];
+		list->view.hosts = list->hosts;
+		list->view.host_count = list->count;
+	}
+	settings->uri_host_lists =
+	    (const struct rule_file_uri_host_list *const *)
+	    rule_file->uri_host_list_views.items;
+	settings->uri_host_list_count = rule_file->uri_host_list_views.count;
 }
 
 /* replace_tag, replace_pre, replace_post, replace_inter NAME VALUE; the
@@ -1106,6 +1156,314 @@ handle_address_list(const struct line_context *context)
 	settings_sync(rule_file);
 }
 
+static struct named_list *
+named_list_get(struct rule_file *rule_file, const char *name)
+{
+	struct named_list *list;
+	size_t i;
+
+	for (i = 0; i < rule_file->named_lists.count; i++) {
+		list = rule_file->named_lists.items[i];
+		if (strcmp(list->view.name, name) == 0)
+			return list;
+	}
+	list = arena_new_type(rule_file->arena, struct named_list);
+	list->view.name = arena_strdup(rule_file->arena, name);
+	pointer_array_push(&rule_file->named_lists, list);
+	pointer_array_push(&rule_file->named_list_views, &list->view);
+	return list;
+}
+
+static void
+lowercase_words(const char *const *words, size_t count)
+{
+	size_t i;
+	char *p;
+
+	for (i = 0; i < count; i++)
+		for (p = (char *)words[i]; *p != '\0'; p++)
+			*p = (char)string_ascii_lower((unsigned char)*p);
+}
+
+/* freemail_domains: words of [A-Za-z0-9.*?-] only (FreeMail drops
+ * others with a warning). */
+static bool
+freemail_domain_valid(const char *word)
+{
+	for (; *word != '\0'; word++)
+		if (!isalnum((unsigned char)*word) && strchr(".*?-", *word) ==
+		    NULL)
+			return false;
+	return true;
+}
+
+/* freemail_welcomelist: /\w[.@]\w/. */
+static bool
+freemail_welcome_valid(const char *word)
+{
+	size_t i;
+
+	for (i = 0; word[i] != '\0' && word[i + 1] != '\0' &&
+	    word[i + 2] != '\0'; i++)
+		if ((isalnum((unsigned char)word[i]) || word[i] == '_') &&
+		    (word[i + 1] == '.' || word[i + 1] == '@') &&
+		    (isalnum((unsigned char)word[i + 2]) || word[i + 2] == '_'))
+			return true;
+	return false;
+}
+
+/* freemail_domains, freemail_welcomelist / freemail_whitelist. */
+static void
+handle_freemail(const struct line_context *context)
+{
+	struct rule_file *rule_file = context->rule_file;
+	int kind = context->variant;
+	struct rule_file_address_list list = {
+		.list = (enum rule_file_address_list_kind)kind,
+	};
+	struct rule_file_directive *directive;
+	struct pointer_array *target;
+	char shown[RULE_FILE_PRINT_WORD];
+	bool valid;
+	size_t i;
+
+	list.address_count = take_words(context, &list.addresses);
+	if (list.address_count == 0) {
+		line_invalid(context, "missing %s", kind ==
+		    RULE_FILE_LIST_FREEMAIL_DOMAINS ? "domain" : "address");
+		return;
+	}
+	lowercase_words(list.addresses, list.address_count);
+	directive = directive_add(context, RULE_FILE_DIRECTIVE_ADDRESS_LIST,
+	    NULL);
+	directive->address_list = list;
+	target = kind == RULE_FILE_LIST_FREEMAIL_DOMAINS ?
+	    &rule_file->freemail_domains : &rule_file->freemail_welcomelist;
+	for (i = 0; i < list.address_count; i++) {
+		valid = kind == RULE_FILE_LIST_FREEMAIL_DOMAINS ?
+		    freemail_domain_valid(list.addresses[i]) :
+		    freemail_welcome_valid(list.addresses[i]);
+		if (!valid) {
+			line_invalid(context, "'%s' is not a valid entry",
+			    printable(list.addresses[i], shown,
+			    sizeof(shown)));
+			continue;
+		}
+		address_list_apply(target, list.addresses[i], false);
+	}
+	settings_sync(rule_file);
+}
+
+/* enlist_addrlist (NAME) address ... */
+static void
+handle_enlist_addrlist(const struct line_context *context)
+{
+	struct rule_file *rule_file = context->rule_file;
+	struct rule_file_address_list list = { .list = RULE_FILE_LIST_NAMED };
+	struct rule_file_directive *directive;
+	struct line_context rest = *context;
+	struct pointer_array *target;
+	char *value = context->value, *close;
+	size_t i;
+
+	close = value[0] == '(' ? strchr(value + 1, ')') : NULL;
+	if (close == NULL || close == value + 1 ||
+	    (close[1] != ' ' && close[1] != '\t')) {
+		line_invalid(context, "expected (LISTNAME) and addresses");
+		return;
+	}
+	*close = '\0';
+	list.name = arena_strdup(rule_file->arena, value + 1);
+	rest.value = close + 1;
+	list.address_count = take_words(&rest, &list.addresses);
+	if (list.address_count == 0) {
+		line_invalid(context, "missing address");
+		return;
+	}
+	lowercase_words(list.addresses, list.address_count);
+	directive = directive_add(context, RULE_FILE_DIRECTIVE_ADDRESS_LIST,
+	    NULL);
+	directive->address_list = list;
+	if (strcmp(list.name, "welcomelist_from") == 0)
+		target = &rule_file->welcomelist_from;
+	else if (strcmp(list.name, "blocklist_from") == 0)
+		target = &rule_file->blocklist_from;
+	else
+		target = &named_list_get(rule_file, list.name)->addresses;
+	for (i = 0; i < list.address_count; i++)
+		address_list_apply(target, list.addresses[i], false);
+	settings_sync(rule_file);
+}
+
+static struct uri_host_list *
+uri_host_list_get(struct rule_file *rule_file, const char *name)
+{
+	struct uri_host_list *list;
+	size_t i;
+
+	for (i = 0; i < rule_file->uri_host_lists.count; i++) {
+		list = rule_file->uri_host_lists.items[i];
+		if (strcmp(list->view.name, name) == 0)
+			return list;
+	}
+	list = arena_new_type(rule_file->arena, struct uri_host_list);
+	list->view.name = arena_strdup(rule_file->arena, name);
+	pointer_array_push(&rule_file->uri_host_lists, list);
+	pointer_array_push(&rule_file->uri_host_list_views, &list->view);
+	return list;
+}
+
+/* Sets (or with remove, deletes) the entry for host ("!host": not
+ * listed). */
+static void
+uri_host_list_apply(struct rule_file *rule_file, struct uri_host_list *list,
+    const char *host, bool remove)
+{
+	bool listed = host[0] != '!';
+	size_t i;
+
+	if (!listed)
+		host++;
+	for (i = 0; i < list->count; i++)
+		if (strcmp(list->hosts[i].host, host) == 0)
+			break;
+	if (remove) {
+		if (i < list->count) {
+			memmove(&list->hosts[i], &list->hosts[i + 1],
+			    (list->count - i - 1) * sizeof(*list->hosts));
+			list->count--;
+		}
+		return;
+	}
+	if (i == list->count) {
+		if (list->count == list->capacity) {
+			struct rule_file_uri_host *grown;
+			list->capacity = list->capacity == 0 ? 16 :
+			    list->capacity * 2;
+			grown = arena_array(rule_file->arena, list->capacity,
+			    sizeof(*grown));
+			if (list->count > 0)
+				memcpy(grown, list->hosts,
+				    list->count * sizeof(*grown));
+			list->hosts = grown;
+		}
+		list->hosts[list->count++].host = host;
+	}
+	list->hosts[i].listed = listed;
+}
+
+/* enlist_uri_host (NAME) hosts, delist_uri_host [(NAME)] hosts, and
+ * the BLOCK / WELCOME shorthands; the variant names the list for the
+ * shorthands (NULL: given in the line). */
+static void
+handle_uri_hosts(const struct line_context *context)
+{
+	static const char *const shorthand[] = { NULL, "BLOCK", "WELCOME" };
+	struct rule_file *rule_file = context->rule_file;
+	int kind = context->variant & ~VARIANT_UNDO;
+	struct rule_file_uri_host_line line = {
+		.name = shorthand[kind],
+		.remove = (context->variant & VARIANT_UNDO) != 0,
+	};
+	struct rule_file_directive *directive;
+	struct line_context rest = *context;
+	char *value = context->value, *close;
+	size_t i, j;
+
+	if (kind == 0 && value[0] == '(') {
+		close = strchr(value + 1, ')');
+		if (close == NULL || close == value + 1 ||
+		    (close[1] != ' ' && close[1] != '\t')) {
+			line_invalid(context, "expected (LISTNAME) and hosts");
+			return;
+		}
+		*close = '\0';
+		line.name = arena_strdup(rule_file->arena, value + 1);
+		rest.value = close + 1;
+	} else if (kind == 0 && !line.remove) {
+		line_invalid(context, "expected (LISTNAME) and hosts");
+		return;
+	}
+	line.host_count = take_words(&rest, &line.hosts);
+	if (line.host_count == 0) {
+		line_invalid(context, "missing host");
+		return;
+	}
+	lowercase_words(line.hosts, line.host_count);
+	directive = directive_add(context, RULE_FILE_DIRECTIVE_URI_HOSTS,
+	    NULL);
+	directive->uri_hosts = line;
+	if (line.name != NULL) {
+		struct uri_host_list *list = line.remove ?
+		    NULL : uri_host_list_get(rule_file, line.name);
+		for (i = 0; list == NULL && i < rule_file->uri_host_lists.count;
+		    i++) {
+			struct uri_host_list *candidate =
+			    rule_file->uri_host_lists.items[i];
+			if (strcmp(candidate->view.name, line.name) == 0)
+				list = candidate;
+		}
+		for (j = 0; list != NULL && j < line.host_count; j++)
+			uri_host_list_apply(rule_file, list, line.hosts[j],
+			    line.remove);
+	} else {
+		for (i = 0; i < rule_file->uri_host_lists.count; i++)
+			for (j = 0; j < line.host_count; j++)
+				uri_host_list_apply(rule_file,
+				    rule_file->uri_host_lists.items[i],
+				    line.hosts[j], true);
+	}
+	settings_sync(rule_file);
+}
+
+/* welcomelist_subject / whitelist_subject and blocklist_subject /
+ * blacklist_subject: the whole value, lowercased, is one pattern, kept
+ * in the named list of the variant's name. */
+static void
+handle_subject_list(const struct line_context *context)
+{
+	static const char *const names[] = { "welcomelist_subject",
+		"blocklist_subject" };
+	struct rule_file *rule_file = context->rule_file;
+	struct rule_file_address_list list = { .list = RULE_FILE_LIST_NAMED };
+	struct rule_file_directive *directive;
+	const char **pattern;
+
+	if (context->value[0] == '\0') {
+		line_invalid(context, "missing subject");
+		return;
+	}
+	pattern = arena_array(rule_file->arena, 2, sizeof(*pattern));
+	pattern[0] = arena_strdup(rule_file->arena, context->value);
+	list.name = names[context->variant];
+	list.addresses = pattern;
+	list.address_count = 1;
+	lowercase_words(list.addresses, 1);
+	directive = directive_add(context, RULE_FILE_DIRECTIVE_ADDRESS_LIST,
+	    NULL);
+	directive->address_list = list;
+	address_list_apply(&named_list_get(rule_file, list.name)->addresses,
+	    pattern[0], false);
+	settings_sync(rule_file);
+}
+
+/* ok_locales: the last line wins. */
+static void
+handle_ok_locales(const struct line_context *context)
+{
+	struct rule_file_directive *directive;
+
+	if (context->value[0] == '\0') {
+		line_invalid(context, "missing locale");
+		return;
+	}
+	directive = directive_add(context, RULE_FILE_DIRECTIVE_OK_LOCALES,
+	    NULL);
+	directive->ok_locales = arena_strdup(context->rule_file->arena,
+	    context->value);
+	context->rule_file->settings.ok_locales = directive->ok_locales;
+}
+
 /* The variant is the set, with VARIANT_UNDO for the clear_* forms. */
 static void
 handle_networks(const struct line_context *context)
@@ -1195,6 +1553,24 @@ static const struct {
 	{ "replace_rules", handle_replace_rules, 0 },
 	{ "replace_start", handle_replace_delimiter, 0 },
 	{ "replace_end", handle_replace_delimiter, 1 },
+	{ "freemail_domains", handle_freemail,
+	    RULE_FILE_LIST_FREEMAIL_DOMAINS },
+	{ "freemail_welcomelist", handle_freemail,
+	    RULE_FILE_LIST_FREEMAIL_WELCOMELIST },
+	{ "freemail_whitelist", handle_freemail,
+	    RULE_FILE_LIST_FREEMAIL_WELCOMELIST },
+	{ "enlist_addrlist", handle_enlist_addrlist, 0 },
+	{ "ok_locales", handle_ok_locales, 0 },
+	{ "welcomelist_subject", handle_subject_list, 0 },
+	{ "whitelist_subject", handle_subject_list, 0 },
+	{ "blocklist_subject", handle_subject_list, 1 },
+	{ "blacklist_subject", handle_subject_list, 1 },
+	{ "enlist_uri_host", handle_uri_hosts, 0 },
+	{ "delist_uri_host", handle_uri_hosts, VARIANT_UNDO },
+	{ "blocklist_uri_host", handle_uri_hosts, 1 },
+	{ "blacklist_uri_host", handle_uri_hosts, 1 },
+	{ "welcomelist_uri_host", handle_uri_hosts, 2 },
+	{ "whitelist_uri_host", handle_uri_hosts, 2 },
 	{ "loadplugin", handle_ignored, 0 },
 	{ "tryplugin", handle_ignored, 0 },
 };
@@ -2015,6 +2391,7 @@ rule_file_new(const struct rule_file_options *options)
 	rule_file->settings.replace_start = "<";
 	rule_file->settings.replace_end = ">";
 	rule_file->settings.report_safe = 1;
+	rule_file->settings.ok_locales = "all";
 	settings_sync(rule_file);
 	return rule_file;
 }
@@ -2023,6 +2400,7 @@ void
 rule_file_free(struct rule_file **rule_file_p)
 {
 	struct rule_file *rule_file = *rule_file_p;
+	size_t i;
 
 	if (rule_file == NULL)
 		return;
@@ -2040,6 +2418,15 @@ rule_file_free(struct rule_file **rule_file_p)
 	pointer_array_free(&rule_file->blocklist_from);
 	pointer_array_free(&rule_file->trusted_networks);
 	pointer_array_free(&rule_file->internal_networks);
+	pointer_array_free(&rule_file->freemail_domains);
+	pointer_array_free(&rule_file->freemail_welcomelist);
+	for (i = 0; i < rule_file->named_lists.count; i++)
+		pointer_array_free(&((struct named_list *)
+		    rule_file->named_lists.items[i])->addresses);
+	pointer_array_free(&rule_file->named_lists);
+	pointer_array_free(&rule_file->named_list_views);
+	pointer_array_free(&rule_file->uri_host_lists);
+	pointer_array_free(&rule_file->uri_host_list_views);
 	free(rule_file->table);
 	buffer_deinit(&rule_file->scratch);
 	arena_free(&rule_file->arena);
@@ -2178,6 +2565,18 @@ rule_file_settings(const struct rule_file *rule_file)
 	return &rule_file->settings;
 }
 
+const struct rule_file_named_list *
+rule_file_settings_address_list(const struct rule_file_settings *settings,
+    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < settings->address_list_count; i++)
+		if (strcmp(settings->address_lists[i]->name, name) == 0)
+			return settings->address_lists[i];
+	return NULL;
+}
+
 const struct rule_file_diagnostic *const *
 rule_file_diagnostics(const struct rule_file *rule_file, size_t *count_r)
 {
@@ -2190,4 +2589,16 @@ size_t
 rule_file_diagnostic_total(const struct rule_file *rule_file)
 {
 	return rule_file->diagnostic_total;
+}
+
+const struct rule_file_uri_host_list *
+rule_file_settings_uri_host_list(const struct rule_file_settings *settings,
+    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < settings->uri_host_list_count; i++)
+		if (strcmp(settings->uri_host_lists[i]->name, name) == 0)
+			return settings->uri_host_lists[i];
+	return NULL;
 }

@@ -30,7 +30,11 @@
  * required_hits), add_header, rewrite_header, report_safe,
  * welcomelist_from / whitelist_from, blocklist_from / blacklist_from,
  * their un* forms, trusted_networks, internal_networks and their clear_*
- * forms. Anything else is skipped with a diagnostic "FILE:LINE: unknown
+ * forms, enlist_addrlist, enlist_uri_host and delist_uri_host (with
+ * blocklist_uri_host and welcomelist_uri_host), welcomelist_subject
+ * and blocklist_subject, ok_locales, and the FreeMail plugin's
+ * freemail_domains and freemail_welcomelist / freemail_whitelist.
+ * Anything else is skipped with a diagnostic "FILE:LINE: unknown
  * directive 'X' (skipped)"; a known directive with bad arguments is
  * skipped with a diagnostic saying why. Nothing in a file's content is
  * fatal: the caller decides what to do with the diagnostics.
@@ -128,6 +132,8 @@ enum rule_file_directive_kind {
 	RULE_FILE_DIRECTIVE_REPORT_SAFE,
 	RULE_FILE_DIRECTIVE_ADDRESS_LIST,   /* (un)welcomelist_from etc. */
 	RULE_FILE_DIRECTIVE_NETWORKS,       /* trusted/internal_networks */
+	RULE_FILE_DIRECTIVE_OK_LOCALES,     /* ok_locales */
+	RULE_FILE_DIRECTIVE_URI_HOSTS,      /* enlist_uri_host etc. */
 };
 
 enum rule_file_test_type {
@@ -253,6 +259,21 @@ struct rule_file_rewrite_header {
 enum rule_file_address_list_kind {
 	RULE_FILE_LIST_WELCOMELIST_FROM, /* welcomelist_from, whitelist_from */
 	RULE_FILE_LIST_BLOCKLIST_FROM,   /* blocklist_from, blacklist_from */
+	/* FreeMail plugin: freemail_domains (domains, '*' and '?' allowed,
+	 * lowercased; words with other characters are dropped with a
+	 * diagnostic) and freemail_welcomelist / freemail_whitelist
+	 * (addresses or domains without wildcards, lowercased; each needs
+	 * a word character, '.' or '@', and a word character). */
+	RULE_FILE_LIST_FREEMAIL_DOMAINS,
+	RULE_FILE_LIST_FREEMAIL_WELCOMELIST,
+	/* "enlist_addrlist (NAME) addr ...": a named list for WLBLEval's
+	 * check_from_in_list(NAME); addresses lowercased. The names
+	 * welcomelist_from and blocklist_from mean those lists. Also
+	 * welcomelist_subject / whitelist_subject and blocklist_subject /
+	 * blacklist_subject (WelcomeListSubject), whose whole value is one
+	 * pattern, in the lists named welcomelist_subject and
+	 * blocklist_subject. */
+	RULE_FILE_LIST_NAMED,
 };
 
 /* One list line; addresses are file-glob patterns (* and ?) as
@@ -261,6 +282,40 @@ struct rule_file_address_list {
 	enum rule_file_address_list_kind list;
 	bool remove; /* the un* form */
 	const char *const *addresses;
+	size_t address_count;
+	const char *name; /* RULE_FILE_LIST_NAMED: the list's name */
+};
+
+/* enlist_uri_host (NAME) [!]host ..., delist_uri_host [(NAME)] host
+ * ..., and the shorthands blocklist_uri_host / blacklist_uri_host (list
+ * BLOCK) and welcomelist_uri_host / whitelist_uri_host (list WELCOME).
+ * Hosts as written, lowercased, '!' kept. */
+struct rule_file_uri_host_line {
+	const char *name;	/* NULL: delist from every list */
+	bool remove;		/* delist_uri_host */
+	const char *const *hosts;
+	size_t host_count;
+};
+
+/* One entry of a URI host list: a host or domain (or IP address) and
+ * whether it lists ("!" in front: it excludes). */
+struct rule_file_uri_host {
+	const char *host;
+	bool listed;
+};
+
+/* A named URI host list as the settings hold it: each host once, the
+ * last line for it winning. */
+struct rule_file_uri_host_list {
+	const char *name;
+	const struct rule_file_uri_host *hosts;
+	size_t host_count;
+};
+
+/* A named address list (enlist_addrlist) as the settings hold it. */
+struct rule_file_named_list {
+	const char *name;
+	const char *const *addresses; /* lowercased, each once */
 	size_t address_count;
 };
 
@@ -306,6 +361,8 @@ struct rule_file_directive {
 		int report_safe;
 		struct rule_file_address_list address_list;
 		struct rule_file_networks networks;
+		const char *ok_locales; /* the value as written */
+		struct rule_file_uri_host_line uri_hosts;
 	};
 };
 
@@ -424,7 +481,8 @@ struct rule_file_replace_tag {
 };
 
 /* Settings merged in file order. Defaults: required_score 5.0,
- * report_safe 1, no headers, no rewrites, empty lists. */
+ * report_safe 1, no headers, no rewrites, empty lists, ok_locales
+ * "all". */
 struct rule_file_settings {
 	double required_score;
 	int report_safe;
@@ -456,7 +514,31 @@ struct rule_file_settings {
 	size_t replace_rule_count;
 	const char *replace_start;
 	const char *replace_end;
+	/* freemail_domains and freemail_welcomelist entries, each once,
+	 * lowercased, in order of addition (FreeMail is off without
+	 * domains). */
+	const char *const *freemail_domains;
+	size_t freemail_domain_count;
+	const char *const *freemail_welcomelist;
+	size_t freemail_welcomelist_count;
+	/* enlist_addrlist lists in order of first use; find one with
+	 * rule_file_settings_address_list(). */
+	const struct rule_file_named_list *const *address_lists;
+	size_t address_list_count;
+	/* ok_locales: the last line's value, "all" by default. */
+	const char *ok_locales;
+	/* URI host lists in order of first use (check_uri_host_listed). */
+	const struct rule_file_uri_host_list *const *uri_host_lists;
+	size_t uri_host_list_count;
 };
+
+/* The URI host list called name (case-sensitive), or NULL. */
+const struct rule_file_uri_host_list *rule_file_settings_uri_host_list(
+    const struct rule_file_settings *settings, const char *name);
+
+/* The enlist_addrlist list called name (case-sensitive), or NULL. */
+const struct rule_file_named_list *rule_file_settings_address_list(
+    const struct rule_file_settings *settings, const char *name);
 
 /* The merged settings (valid until the next feed or the free). */
 const struct rule_file_settings *rule_file_settings(

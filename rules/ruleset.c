@@ -597,6 +597,9 @@ ruleset_build(const struct ruleset_options *options,
 		file_options.plugins = ruleset_default_plugins(
 		    &file_options.plugin_count);
 	}
+	/* can(...) blocks test the evals sluice implements. */
+	file_options.features = rule_eval_builtin_features(
+	    &file_options.feature_count);
 	ruleset->rule_file = rule_file_new(&file_options);
 	for (i = 0; i < options->path_count; i++) {
 		const char *path = options->paths[i];

@@ -17,7 +17,8 @@ noinst_PROGRAMS += \
 	tests/fuzz/fuzz_html_text \
 	tests/fuzz/fuzz_uri_extract \
 	tests/fuzz/fuzz_rule_prefilter \
-	tests/fuzz/fuzz_received
+	tests/fuzz/fuzz_received \
+	tests/fuzz/fuzz_rule_html
 
 tests_fuzz_fuzz_line_reader_SOURCES = tests/fuzz/fuzz_line_reader.c \
 	tests/unit/trickle_input.c tests/unit/trickle_input.h \
@@ -87,4 +88,9 @@ tests_fuzz_fuzz_received_SOURCES = tests/fuzz/fuzz_received.c \
 tests_fuzz_fuzz_received_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_received_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_received_LDADD = lib/libsluice_lib.a
+tests_fuzz_fuzz_rule_html_SOURCES = tests/fuzz/fuzz_rule_html.c \
+	rules/rule_html.c lib/html_text.c
+tests_fuzz_fuzz_rule_html_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_rule_html_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_rule_html_LDADD = lib/libsluice_lib.a
 endif

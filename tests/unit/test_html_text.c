@@ -479,6 +479,40 @@ test_html_text_all_elements_known(void)
 	arena_free(&arena);
 }
 
+/* The reference decoder rendering uses, exposed for other tokenizers. */
+static void
+test_html_text_decode_references(void)
+{
+	static const struct {
+		const char *text;
+		bool in_attribute;
+		const char *decoded;
+	} cases[] = {
+		{ "a &amp; b", false, "a & b" },
+		{ "&#65;&#x42&#150;", false, "AB\xe2\x80\x93" },
+		{ "caf&eacute; &copy2", false, "caf\xc3\xa9 \xc2\xa9" "2" },
+		/* Legacy names are no reference in "?a=1&copy=2" style. */
+		{ "x?a=1&copy=2", true, "x?a=1&copy=2" },
+		{ "&copy 2", true, "\xc2\xa9" " 2" },
+		{ "&bogus; &#0; &#xD800; & x", false,
+		    "&bogus; &#0; &#xD800; & x" },
+		{ "&#x10FFFF;\xe2\x80\x8b", false,
+		    "\xf4\x8f\xbf\xbf\xe2\x80\x8b" },
+		{ "", false, "" },
+	};
+	struct arena *arena = arena_new("test", 0);
+	size_t i, length;
+	const char *out;
+
+	for (i = 0; i < ARRAY_LENGTH(cases); i++) {
+		out = html_text_decode_references(arena, cases[i].text,
+		    strlen(cases[i].text), cases[i].in_attribute, &length);
+		test_assert_string(out, cases[i].decoded);
+		test_assert_int(length, strlen(cases[i].decoded));
+	}
+	arena_free(&arena);
+}
+
 int
 main(void)
 {
@@ -495,6 +529,7 @@ main(void)
 		TEST_CASE(test_html_text_huge_attribute),
 		TEST_CASE(test_html_text_deep_nesting),
 		TEST_CASE(test_html_text_all_elements_known),
+		TEST_CASE(test_html_text_decode_references),
 	};
 
 	return test_main(cases, ARRAY_LENGTH(cases));

@@ -69,6 +69,8 @@ dump_words(struct buffer *out, const char *const *words, size_t count)
 static void
 dump_directive(struct buffer *out, const struct rule_file_directive *d)
 {
+	static const char *const lists[] = { "welcome", "block", "freemail",
+		"freemail-welcome", "named:" };
 	static const char *const actions[] = {
 		"none", "reject", "quarantine", "discard",
 	};
@@ -121,12 +123,21 @@ dump_directive(struct buffer *out, const struct rule_file_directive *d)
 		ASSERT(buffer_printf(out, " %d", d->report_safe) == 0);
 		break;
 	case RULE_FILE_DIRECTIVE_ADDRESS_LIST:
-		ASSERT(buffer_printf(out, " %s%s",
-		    d->address_list.list == RULE_FILE_LIST_WELCOMELIST_FROM ?
-		    "welcome" : "block", d->address_list.remove ? "-" : "+") ==
-		    0);
+		ASSERT(buffer_printf(out, " %s%s%s",
+		    lists[d->address_list.list], d->address_list.name != NULL ?
+		    d->address_list.name : "",
+		    d->address_list.remove ? "-" : "+") == 0);
 		dump_words(out, d->address_list.addresses,
 		    d->address_list.address_count);
+		break;
+	case RULE_FILE_DIRECTIVE_OK_LOCALES:
+		ASSERT(buffer_printf(out, " %s", d->ok_locales) == 0);
+		break;
+	case RULE_FILE_DIRECTIVE_URI_HOSTS:
+		ASSERT(buffer_printf(out, " uri:%s%s",
+		    d->uri_hosts.name != NULL ? d->uri_hosts.name : "*",
+		    d->uri_hosts.remove ? "-" : "+") == 0);
+		dump_words(out, d->uri_hosts.hosts, d->uri_hosts.host_count);
 		break;
 	case RULE_FILE_DIRECTIVE_NETWORKS:
 		ASSERT(buffer_printf(out, " %s%s",
@@ -376,6 +387,48 @@ static const struct text_case text_cases[] = {
 	    "! t.cf:14: invalid 'clear_trusted_networks' line: takes no value"
 	    " (skipped)\n"
 	    "! t.cf:15: invalid 'trusted_networks' line: missing network "
+	    "(skipped)\n" },
+	/* FreeMail lists, named address lists, ok_locales. */
+	{ "freemail_domains Gmail.com *.mail.example ex?mple.org bad_dom\n"
+	    "freemail_whitelist Boss@Gmail.com\n"
+	    "freemail_welcomelist x@y nodots\n"
+	    "enlist_addrlist (BANKS) *@Bank.example a@b\n"
+	    "enlist_addrlist BANKS x@y\nenlist_addrlist (X)\n"
+	    "ok_locales en ja\nok_locales\nfreemail_domains\n",
+	    "1 freemail_domains freemail+ gmail.com *.mail.example "
+	    "ex?mple.org bad_dom\n"
+	    "2 freemail_whitelist freemail-welcome+ boss@gmail.com\n"
+	    "3 freemail_welcomelist freemail-welcome+ x@y nodots\n"
+	    "4 enlist_addrlist named:BANKS+ *@bank.example a@b\n"
+	    "7 ok_locales en ja\n"
+	    "! t.cf:1: invalid 'freemail_domains' line: 'bad_dom' is not a "
+	    "valid entry (skipped)\n"
+	    "! t.cf:3: invalid 'freemail_welcomelist' line: 'nodots' is not a "
+	    "valid entry (skipped)\n"
+	    "! t.cf:5: invalid 'enlist_addrlist' line: expected (LISTNAME) "
+	    "and addresses (skipped)\n"
+	    "! t.cf:6: invalid 'enlist_addrlist' line: expected (LISTNAME) "
+	    "and addresses (skipped)\n"
+	    "! t.cf:8: invalid 'ok_locales' line: missing locale (skipped)\n"
+	    "! t.cf:9: invalid 'freemail_domains' line: missing domain "
+	    "(skipped)\n" },
+	/* URI host lists and subject lists. */
+	{ "enlist_uri_host (L) A.example !b.a.example\n"
+	    "delist_uri_host (L) a.example\ndelist_uri_host x.example\n"
+	    "blocklist_uri_host bad.example\nwhitelist_uri_host ok.example\n"
+	    "enlist_uri_host nolist.example\nenlist_uri_host (L)\n"
+	    "welcomelist_subject Free  Money *\nblacklist_subject\n",
+	    "1 enlist_uri_host uri:L+ a.example !b.a.example\n"
+	    "2 delist_uri_host uri:L- a.example\n"
+	    "3 delist_uri_host uri:*- x.example\n"
+	    "4 blocklist_uri_host uri:BLOCK+ bad.example\n"
+	    "5 whitelist_uri_host uri:WELCOME+ ok.example\n"
+	    "8 welcomelist_subject named:welcomelist_subject+ free  money *\n"
+	    "! t.cf:6: invalid 'enlist_uri_host' line: expected (LISTNAME) "
+	    "and hosts (skipped)\n"
+	    "! t.cf:7: invalid 'enlist_uri_host' line: expected (LISTNAME) "
+	    "and hosts (skipped)\n"
+	    "! t.cf:9: invalid 'blacklist_subject' line: missing subject "
 	    "(skipped)\n" },
 	/* lang: only the configured language (en_US). */
 	{ "lang de describe A Deutsch\nlang en describe A English\n"
@@ -658,6 +711,9 @@ test_rule_file_settings(void)
 	test_assert_string(settings->welcomelist_from[1], "c@example.org");
 	test_require(settings->blocklist_from_count == 1);
 	test_assert_string(settings->blocklist_from[0], "x@y");
+	test_assert_string(settings->ok_locales, "all");
+	test_assert_int(settings->freemail_domain_count, 0);
+	test_assert_int(settings->address_list_count, 0);
 	test_require(settings->trusted_network_count == 2);
 	test_assert_string(settings->trusted_networks[0], "198.51.100.0/24");
 	test_assert_string(settings->trusted_networks[1], "10/8");
@@ -690,6 +746,87 @@ temp_path(const char *name)
 
 /* Includes: relative to the including file, in order, with file:line
  * of the included file; an unclosed block stays inside its file. */
+/* FreeMail and named address lists: merged, lowercased, each once;
+ * the last ok_locales wins. */
+static void
+test_rule_file_settings_lists(void)
+{
+	static const char text[] =
+	    "freemail_domains gmail.com Yahoo.com *.example\n"
+	    "freemail_domains GMAIL.com\n"
+	    "freemail_whitelist boss@gmail.com\n"
+	    "enlist_addrlist (PAYPAL) *@paypal.com *@PayPal.co.uk\n"
+	    "enlist_addrlist (BANKS) *@bank.example\n"
+	    "enlist_addrlist (PAYPAL) *@paypal.com *@*.paypal.com\n"
+	    "enlist_addrlist (welcomelist_from) friend@example.org\n"
+	    "ok_locales ja\nok_locales en zh\n";
+	const struct rule_file_named_list *list;
+	const struct rule_file_settings *settings;
+	struct rule_file *rule_file;
+
+	rule_file = read_text(NULL, "t.cf", text, sizeof(text) - 1,
+	    TRICKLE_RANDOM);
+	settings = rule_file_settings(rule_file);
+	test_require(settings->freemail_domain_count == 3);
+	test_assert_string(settings->freemail_domains[0], "gmail.com");
+	test_assert_string(settings->freemail_domains[1], "yahoo.com");
+	test_assert_string(settings->freemail_domains[2], "*.example");
+	test_require(settings->freemail_welcomelist_count == 1);
+	test_assert_string(settings->freemail_welcomelist[0],
+	    "boss@gmail.com");
+	test_assert_int(settings->address_list_count, 2);
+	list = rule_file_settings_address_list(settings, "PAYPAL");
+	test_require(list != NULL);
+	test_require(list->address_count == 3);
+	test_assert_string(list->addresses[0], "*@paypal.com");
+	test_assert_string(list->addresses[1], "*@paypal.co.uk");
+	test_assert_string(list->addresses[2], "*@*.paypal.com");
+	list = rule_file_settings_address_list(settings, "BANKS");
+	test_require(list != NULL && list->address_count == 1);
+	test_assert(rule_file_settings_address_list(settings, "paypal") ==
+	    NULL);
+	test_require(settings->welcomelist_from_count == 1);
+	test_assert_string(settings->welcomelist_from[0],
+	    "friend@example.org");
+	test_assert_string(settings->ok_locales, "en zh");
+	rule_file_free(&rule_file);
+}
+
+/* URI host lists: '!' excludes, a later line wins, delist removes. */
+static void
+test_rule_file_settings_uri_hosts(void)
+{
+	static const char text[] =
+	    "enlist_uri_host (L) a.example !b.a.example c.example\n"
+	    "enlist_uri_host (L) !a.example\n"
+	    "delist_uri_host (L) !c.example\n"
+	    "enlist_uri_host (M) c.example\n"
+	    "delist_uri_host c.example\n"
+	    "blacklist_uri_host bad.example\n";
+	const struct rule_file_uri_host_list *list;
+	const struct rule_file_settings *settings;
+	struct rule_file *rule_file;
+
+	rule_file = read_text(NULL, "t.cf", text, sizeof(text) - 1,
+	    TRICKLE_WHOLE);
+	settings = rule_file_settings(rule_file);
+	test_assert_int(settings->uri_host_list_count, 3);
+	list = rule_file_settings_uri_host_list(settings, "L");
+	test_require(list != NULL && list->host_count == 2);
+	test_assert_string(list->hosts[0].host, "a.example");
+	test_assert(!list->hosts[0].listed);
+	test_assert_string(list->hosts[1].host, "b.a.example");
+	test_assert(!list->hosts[1].listed);
+	list = rule_file_settings_uri_host_list(settings, "M");
+	test_require(list != NULL);
+	test_assert_int(list->host_count, 0);
+	list = rule_file_settings_uri_host_list(settings, "BLOCK");
+	test_require(list != NULL && list->host_count == 1);
+	test_assert(list->hosts[0].listed);
+	test_assert(rule_file_settings_uri_host_list(settings, "l") == NULL);
+	rule_file_free(&rule_file);
+}
+
 static void
 test_rule_file_includes(void)
 {
@@ -935,6 +1072,8 @@ main(void)
 		TEST_CASE(test_rule_file_if_expressions),
 		TEST_CASE(test_rule_file_rule_merging),
 		TEST_CASE(test_rule_file_settings),
+		TEST_CASE(test_rule_file_settings_lists),
+		TEST_CASE(test_rule_file_settings_uri_hosts),
 		TEST_CASE(test_rule_file_includes),
 		TEST_CASE(test_rule_file_include_cycles),
 		TEST_CASE(test_rule_file_load_directory),
