@@ -25,6 +25,7 @@
 #include "cli/cli.h"
 #include "gateway/scan.h"
 #include "gateway/scan_rules.h"
+#include "rules/rule_regex.h"
 
 #include <getopt.h>
 #include <unistd.h>
@@ -186,6 +187,8 @@ sluice_check_main(struct cli_context *context, int argc, char **argv)
 			return 2;
 		}
 	}
+	/* One thread matches here, usually over few messages. */
+	rule_regex_set_lazy_jit(true);
 	ruleset = cli_ruleset(context, dirs, dir_count);
 	free(dirs);
 	if (ruleset == NULL)

@@ -6,6 +6,7 @@ lib_libsluice_lib_a_SOURCES = \
 	lib/arena.c lib/arena.h \
 	lib/buffer.c lib/buffer.h \
 	lib/string_view.c lib/string_view.h \
+	lib/string_set.c lib/string_set.h \
 	lib/log.c lib/log.h \
 	lib/error.c lib/error.h \
 	lib/settings.c lib/settings.h \
@@ -32,6 +33,7 @@ check_PROGRAMS += \
 	tests/unit/test_arena \
 	tests/unit/test_buffer \
 	tests/unit/test_string_view \
+	tests/unit/test_string_set \
 	tests/unit/test_log \
 	tests/unit/test_settings \
 	tests/unit/test_smtp_data_reader \

@@ -11,6 +11,7 @@
 #include "lib/log.h"
 #include "lib/mail_header.h"
 #include "lib/message.h"
+#include "lib/string_set.h"
 #include "lib/received.h"
 #include "lib/uri_extract.h"
 #include "rules/rule_prefilter.h"
@@ -33,6 +34,9 @@ struct rule_eval_context {
 	/* views, built on demand */
 	struct rule_eval_header_cache *headers;
 	size_t header_count, header_capacity;
+	/* Open addressing over headers[]: index + 1, 0 for empty; twice
+	 * header_capacity slots. */
+	uint32_t *header_slots;
 	struct string_view *body;
 	size_t body_count;
 	bool body_ready;
@@ -309,25 +313,41 @@ rule_eval_compute_header(struct rule_eval_context *context,
 	return result;
 }
 
+/* Where request is in header_slots, or the empty slot for it. */
+static size_t
+rule_eval_header_slot(const struct rule_eval_context *context,
+    const char *request)
+{
+	size_t mask = context->header_capacity * 2 - 1;
+	size_t slot = (size_t)string_hash(request, strlen(request)) & mask;
+	uint32_t index;
+
+	while ((index = context->header_slots[slot]) != 0) {
+		const char *known = context->headers[index - 1].request;
+		/* Rules share interned request strings (ruleset.c). */
+		if (known == request || strcmp(known, request) == 0)
+			break;
+		slot = (slot + 1) & mask;
+	}
+	return slot;
+}
+
 const char *
 rule_eval_header(struct rule_eval_context *context, const char *request)
 {
 	struct rule_eval_header_cache *grown;
 	const char *value;
-	size_t i;
+	size_t slot, i;
 
-	/* Rules share interned request strings (ruleset.c), so they are
-	 * found by pointer, most recent first; other callers by text. */
-	i = context->header_count;
-	while (i-- > 0)
-		if (context->headers[i].request == request)
-			return context->headers[i].value;
-	for (i = 0; i < context->header_count; i++)
-		if (strcmp(context->headers[i].request, request) == 0)
-			return context->headers[i].value;
+	if (context->header_capacity > 0) {
+		slot = rule_eval_header_slot(context, request);
+		if (context->header_slots[slot] != 0)
+			return context->headers[
+			    context->header_slots[slot] - 1].value;
+	}
 	value = rule_eval_compute_header(context, request);
 	if (context->header_count == context->header_capacity) {
-		context->header_capacity = context->header_capacity == 0 ? 32 :
+		context->header_capacity = context->header_capacity == 0 ? 64 :
 		    context->header_capacity * 2;
 		grown = arena_array(context->arena, context->header_capacity,
 		    sizeof(*grown));
@@ -335,10 +355,17 @@ rule_eval_header(struct rule_eval_context *context, const char *request)
 			memcpy(grown, context->headers,
 			    context->header_count * sizeof(*grown));
 		context->headers = grown;
+		context->header_slots = arena_array(context->arena,
+		    context->header_capacity * 2, sizeof(uint32_t));
+		for (i = 0; i < context->header_count; i++)
+			context->header_slots[rule_eval_header_slot(context,
+			    context->headers[i].request)] = (uint32_t)i + 1;
 	}
 	context->headers[context->header_count].request = request;
 	context->headers[context->header_count].value = value;
 	context->header_count++;
+	context->header_slots[rule_eval_header_slot(context, request)] =
+	    (uint32_t)context->header_count;
 	return value;
 }
 

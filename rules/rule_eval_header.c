@@ -16,6 +16,7 @@
 #include "rules/rule_eval_builtin.h"
 #include "lib/mail_header.h"
 #include "lib/message.h"
+#include "lib/string_set.h"
 #include "lib/mime_decode.h"
 #include "lib/uri_extract.h"
 
@@ -741,8 +742,8 @@ matches_once(struct arena *arena, const char *source, const char *subject)
 	struct rule_regex *regex;
 	const char *error;
 
-	if (rule_regex_compile(source, strlen(source), NULL, &regex,
-	    &error) < 0)
+	if (rule_regex_compile_interpreted(source, strlen(source), NULL,
+	    &regex, &error) < 0)
 		return false;
 	arena_add_cleanup(arena, regex_free, regex);
 	return rule_regex_match(regex, subject, strlen(subject));
@@ -1721,23 +1722,20 @@ is_freemail(struct rule_eval_context *context, const char *email)
 		return false;
 	at = strrchr(email, '@');
 	domain = at != NULL ? at + 1 : email;
-	for (i = 0; i < s->freemail_welcomelist_count; i++)
-		if (strcmp(s->freemail_welcomelist[i], email) == 0 ||
-		    strcmp(s->freemail_welcomelist[i], domain) == 0)
-			return false;
+	if (string_set_contains(s->freemail_welcome_set, email) ||
+	    string_set_contains(s->freemail_welcome_set, domain))
+		return false;
 	if (matches_caseless("^(?:abuse|support|sales|info|helpdesk|contact|"
 	    "kontakt|(?:post|host|domain)master|undisclosed.*|"
 	    "request-[a-f0-9]{16}|bounced?-|[a-f0-9]{8}(?:\\.[a-f0-9]{8}|"
 	    "-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})|.+=.+=.+)\\@",
 	    email))
 		return false;
-	for (i = 0; i < s->freemail_domain_count; i++) {
-		const char *entry = s->freemail_domains[i];
-		if (strpbrk(entry, "*?") == NULL) {
-			if (strcmp(entry, domain) == 0)
-				return true;
-			continue;
-		}
+	/* A domain equal to an entry matches it, wildcards or not. */
+	if (string_set_contains(s->freemail_domain_set, domain))
+		return true;
+	for (i = 0; i < s->freemail_wildcard_count; i++) {
+		const char *entry = s->freemail_wildcards[i];
 		/* \@(?:wildcards)$ at any '@'. */
 		for (at = strchr(email, '@'); at != NULL;
 		    at = strchr(at + 1, '@'))

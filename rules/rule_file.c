@@ -20,6 +20,7 @@
 #include "lib/buffer.h"
 #include "lib/error.h"
 #include "lib/line_reader.h"
+#include "lib/string_set.h"
 #include "lib/string_view.h"
 
 #include <ctype.h>
@@ -108,6 +109,11 @@ struct rule_file {
 	struct pointer_array internal_networks;
 	struct pointer_array freemail_domains;
 	struct pointer_array freemail_welcomelist;
+	/* The same entries as sets (NULL until the first), and the
+	 * domain entries with wildcards. */
+	struct string_set *freemail_domain_set;
+	struct string_set *freemail_welcome_set;
+	struct pointer_array freemail_wildcards;
 	/* struct named_list, in order of first use, and their public
 	 * views (struct rule_file_named_list) in the same order. */
 	struct pointer_array named_lists;
@@ -358,13 +364,7 @@ line_invalid(const struct line_context *context, const char *fmt, ...)
 static uint64_t
 name_hash(const char *name)
 {
-	uint64_t hash = 0xcbf29ce484222325ULL;
-
-	for (; *name != '\0'; name++) {
-		hash ^= (unsigned char)*name;
-		hash *= 0x100000001b3ULL;
-	}
-	return hash;
+	return string_hash(name, strlen(name));
 }
 
 static void
@@ -894,6 +894,11 @@ settings_sync(struct rule_file *rule_file)
 	    (const char *const *)rule_file->freemail_welcomelist.items;
 	settings->freemail_welcomelist_count =
 	    rule_file->freemail_welcomelist.count;
+	settings->freemail_domain_set = rule_file->freemail_domain_set;
+	settings->freemail_welcome_set = rule_file->freemail_welcome_set;
+	settings->freemail_wildcards =
+	    (const char *const *)rule_file->freemail_wildcards.items;
+	settings->freemail_wildcard_count = rule_file->freemail_wildcards.count;
 	for (i = 0; i < rule_file->named_lists.count; i++) {
 		struct named_list *list = rule_file->named_lists.items[i];
 		list->view.addresses =
@@ -1223,6 +1228,7 @@ handle_freemail(const struct line_context *context)
 	};
 	struct rule_file_directive *directive;
 	struct pointer_array *target;
+	struct string_set **set;
 	char shown[RULE_FILE_PRINT_WORD];
 	bool valid;
 	size_t i;
@@ -1239,6 +1245,12 @@ handle_freemail(const struct line_context *context)
 	directive->address_list = list;
 	target = kind == RULE_FILE_LIST_FREEMAIL_DOMAINS ?
 	    &rule_file->freemail_domains : &rule_file->freemail_welcomelist;
+	/* The stock lists hold thousands of domains: a set keeps adding
+	 * and, later, looking up linear. */
+	set = kind == RULE_FILE_LIST_FREEMAIL_DOMAINS ?
+	    &rule_file->freemail_domain_set : &rule_file->freemail_welcome_set;
+	if (*set == NULL)
+		*set = string_set_new(list.address_count);
 	for (i = 0; i < list.address_count; i++) {
 		valid = kind == RULE_FILE_LIST_FREEMAIL_DOMAINS ?
 		    freemail_domain_valid(list.addresses[i]) :
@@ -1249,7 +1261,13 @@ handle_freemail(const struct line_context *context)
 			    sizeof(shown)));
 			continue;
 		}
-		address_list_apply(target, list.addresses[i], false);
+		if (!string_set_add(*set, list.addresses[i]))
+			continue;
+		pointer_array_push(target, (void *)list.addresses[i]);
+		if (kind == RULE_FILE_LIST_FREEMAIL_DOMAINS &&
+		    strpbrk(list.addresses[i], "*?") != NULL)
+			pointer_array_push(&rule_file->freemail_wildcards,
+			    (void *)list.addresses[i]);
 	}
 	settings_sync(rule_file);
 }
@@ -2420,6 +2438,9 @@ rule_file_free(struct rule_file **rule_file_p)
 	pointer_array_free(&rule_file->internal_networks);
 	pointer_array_free(&rule_file->freemail_domains);
 	pointer_array_free(&rule_file->freemail_welcomelist);
+	pointer_array_free(&rule_file->freemail_wildcards);
+	string_set_free(&rule_file->freemail_domain_set);
+	string_set_free(&rule_file->freemail_welcome_set);
 	for (i = 0; i < rule_file->named_lists.count; i++)
 		pointer_array_free(&((struct named_list *)
 		    rule_file->named_lists.items[i])->addresses);

@@ -67,6 +67,8 @@
 /* SpamAssassin's own limit: [_a-zA-Z][_a-zA-Z0-9]{0,127}. */
 #define RULE_FILE_NAME_MAX 128
 
+struct string_set;
+
 /* Defaults for struct rule_file_limits (0 selects them). */
 #define RULE_FILE_DEFAULT_LINE_MAX 65536
 #define RULE_FILE_DEFAULT_FILE_MAX (64 * 1024 * 1024)
@@ -521,6 +523,12 @@ struct rule_file_settings {
 	size_t freemail_domain_count;
 	const char *const *freemail_welcomelist;
 	size_t freemail_welcomelist_count;
+	/* The same two lists as sets (NULL when empty), for lookups, and
+	 * the domain entries that hold a wildcard ('*' or '?'). */
+	const struct string_set *freemail_domain_set;
+	const struct string_set *freemail_welcome_set;
+	const char *const *freemail_wildcards;
+	size_t freemail_wildcard_count;
 	/* enlist_addrlist lists in order of first use; find one with
 	 * rule_file_settings_address_list(). */
 	const struct rule_file_named_list *const *address_lists;

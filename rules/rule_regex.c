@@ -25,6 +25,7 @@ struct rule_regex {
 	char *pattern;
 	unsigned flags;
 	bool jit;
+	bool jit_pending;	/* lazy JIT: compile on the first match */
 	uint32_t match_limit;
 	uint32_t depth_limit;
 	/* Separate so that matching through a const regex can count. */
@@ -38,6 +39,7 @@ struct rule_regex_thread {
 };
 
 static _Atomic uint64_t rule_regex_total_limit_hits;
+static _Atomic bool rule_regex_lazy_jit;
 static pthread_once_t rule_regex_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t rule_regex_key;
 static _Thread_local struct rule_regex_thread *rule_regex_thread_state;
@@ -722,10 +724,16 @@ tables_create(void)
 	rule_regex_tables = made;
 }
 
-int
-rule_regex_compile(const char *source, size_t length,
-    const struct rule_regex_limits *limits, struct rule_regex **regex_r,
-    const char **error_r)
+void
+rule_regex_set_lazy_jit(bool lazy)
+{
+	atomic_store_explicit(&rule_regex_lazy_jit, lazy, memory_order_relaxed);
+}
+
+static int
+compile(const char *source, size_t length,
+    const struct rule_regex_limits *limits, bool jit,
+    struct rule_regex **regex_r, const char **error_r)
 {
 	struct rule_regex *regex;
 	struct buffer pattern;
@@ -781,7 +789,14 @@ rule_regex_compile(const char *source, size_t length,
 	}
 	/* No JIT in this build or for this pattern: the interpreter will
 	 * do, with the same results. */
-	regex->jit = pcre2_jit_compile(regex->code, PCRE2_JIT_COMPLETE) == 0;
+	if (!jit)
+		regex->jit = false;
+	else if (atomic_load_explicit(&rule_regex_lazy_jit,
+	    memory_order_relaxed))
+		regex->jit_pending = true;
+	else
+		regex->jit = pcre2_jit_compile(regex->code,
+		    PCRE2_JIT_COMPLETE) == 0;
 	regex->pattern = alloc_strndup(buffer_string(&pattern),
 	    buffer_length(&pattern));
 	buffer_deinit(&pattern);
@@ -794,6 +809,22 @@ rule_regex_compile(const char *source, size_t length,
 	atomic_init(regex->limit_hits, 0);
 	*regex_r = regex;
 	return 0;
+}
+
+int
+rule_regex_compile(const char *source, size_t length,
+    const struct rule_regex_limits *limits, struct rule_regex **regex_r,
+    const char **error_r)
+{
+	return compile(source, length, limits, true, regex_r, error_r);
+}
+
+int
+rule_regex_compile_interpreted(const char *source, size_t length,
+    const struct rule_regex_limits *limits, struct rule_regex **regex_r,
+    const char **error_r)
+{
+	return compile(source, length, limits, false, regex_r, error_r);
 }
 
 void
@@ -923,6 +954,15 @@ match_at(const struct rule_regex *regex, struct rule_regex_thread *state,
 	PCRE2_SIZE *ovector;
 	int rc;
 
+	if (unlikely(regex->jit_pending)) {
+		/* Lazy JIT is for one matching thread only (see
+		 * rule_regex_set_lazy_jit), so nothing else reads the code
+		 * while it changes. */
+		struct rule_regex *mutable = (struct rule_regex *)regex;
+		mutable->jit_pending = false;
+		mutable->jit = pcre2_jit_compile(mutable->code,
+		    PCRE2_JIT_COMPLETE) == 0;
+	}
 	pcre2_set_match_limit(state->context, regex->match_limit);
 	pcre2_set_depth_limit(state->context, regex->depth_limit);
 	rc = pcre2_match(regex->code, subject, length, offset, options,

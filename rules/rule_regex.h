@@ -96,6 +96,22 @@ int rule_regex_compile(const char *source, size_t length,
     const struct rule_regex_limits *limits, struct rule_regex **regex_r,
     const char **error_r);
 
+/* Like rule_regex_compile, without JIT: for a regex built for one
+ * message and matched once or twice, where the JIT compile would cost
+ * more than it saves. */
+int rule_regex_compile_interpreted(const char *source, size_t length,
+    const struct rule_regex_limits *limits, struct rule_regex **regex_r,
+    const char **error_r);
+
+/* With lazy set, regexes compiled from now on are JIT-compiled on their
+ * first match instead of at once: a short-lived program that scans a
+ * few messages then pays only for the regexes its messages reach (most
+ * rules never get past the prefilter). (Interpreting the first few
+ * matches instead was measured slower: the costly rules are the ones
+ * the JIT speeds up most.) Only for a program where a single thread
+ * matches: the first match changes the compiled code. */
+void rule_regex_set_lazy_jit(bool lazy);
+
 /* Frees *regex_p and sets it to NULL (NULL *regex_p: no-op). No other
  * thread may be matching with it. */
 void rule_regex_free(struct rule_regex **regex_p);

@@ -386,6 +386,36 @@ test_rule_regex_configured_limits(void)
 	rule_regex_free(&regex);
 }
 
+/* Lazy JIT compiles on the first match; interpreted regexes never do;
+ * the results are the same either way. */
+static void
+test_rule_regex_jit_modes(void)
+{
+	struct rule_regex *eager, *lazy, *interpreted;
+	const char *error;
+
+	eager = compile_or_fail("/v[i1]agra/i", NULL);
+	rule_regex_set_lazy_jit(true);
+	lazy = compile_or_fail("/v[i1]agra/i", NULL);
+	rule_regex_set_lazy_jit(false);
+	test_assert_int(rule_regex_compile_interpreted("/v[i1]agra/i", 12,
+	    NULL, &interpreted, &error), 0);
+	if (eager == NULL || lazy == NULL)
+		return;
+	test_assert(!rule_regex_is_jit(lazy));
+	test_assert(!rule_regex_is_jit(interpreted));
+	test_assert(rule_regex_match(lazy, "buy V1AGRA", 10));
+	test_assert(!rule_regex_match(lazy, "buy viagr", 9));
+	test_assert(rule_regex_match(interpreted, "buy V1AGRA", 10));
+	test_assert(!rule_regex_match(interpreted, "buy viagr", 9));
+	/* Where this PCRE2 has a JIT, the lazy one has it now too. */
+	test_assert(rule_regex_is_jit(lazy) == rule_regex_is_jit(eager));
+	test_assert(!rule_regex_is_jit(interpreted));
+	rule_regex_free(&eager);
+	rule_regex_free(&lazy);
+	rule_regex_free(&interpreted);
+}
+
 static void
 test_rule_regex_accessors(void)
 {
@@ -555,6 +585,7 @@ main(void)
 		TEST_CASE(test_rule_regex_match_count),
 		TEST_CASE(test_rule_regex_backtracking_limit),
 		TEST_CASE(test_rule_regex_configured_limits),
+		TEST_CASE(test_rule_regex_jit_modes),
 		TEST_CASE(test_rule_regex_accessors),
 		TEST_CASE(test_rule_regex_threads),
 		TEST_CASE(test_rule_regex_spamassassin_rules),
