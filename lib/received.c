@@ -549,6 +549,7 @@ pattern_match(struct string_view subject, const char *pattern,
 {
 	struct pattern_state state;
 	size_t at, last;
+	char first;
 
 	memset(&state, 0, sizeof(state));
 	state.text = subject.data;
@@ -556,7 +557,27 @@ pattern_match(struct string_view subject, const char *pattern,
 	state.fold_case = (flags & PATTERN_FOLD_CASE) != 0;
 	state.pattern = pattern;
 	last = (flags & PATTERN_ANYWHERE) != 0 ? subject.length : 0;
+	/* A pattern that starts with a literal byte can only match where
+	 * that byte is: skip to those places (most searches are for words
+	 * that are not there). */
+	first = pattern[0] != '%' ? pattern[0] :
+	    pattern[1] == '%' ? '%' : '\0';
 	for (at = 0; at <= last; at++) {
+		if (first != '\0' && last > 0) {
+			if (state.fold_case) {
+				while (at < last && string_ascii_lower(
+				    (unsigned char)subject.data[at]) !=
+				    string_ascii_lower((unsigned char)first))
+					at++;
+			} else {
+				const char *next = at < last ? memchr(
+				    subject.data + at, first, last - at) : NULL;
+				at = next != NULL ?
+				    (size_t)(next - subject.data) : last;
+			}
+			if (at == last)
+				break;
+		}
 		if (pattern_at(&state, pattern, at)) {
 			if (groups_r != NULL)
 				memcpy(groups_r, state.groups,
