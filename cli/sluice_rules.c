@@ -119,7 +119,9 @@ sluice_rules_print_text(const struct ruleset *ruleset)
 	}
 	printf("rules defined:  %zu\n", ruleset_defined_count(ruleset));
 	sluice_rules_print_translation(ruleset);
-	printf("compiled:       %zu\n", compiled);
+	printf("compiled:       %zu (%zu sub-rules that no shown rule "
+	    "depends on are not run)\n", compiled,
+	    ruleset_unneeded_count(ruleset));
 	printf("skipped:        %zu (%zu disabled by score 0, %zu need "
 	    "what sluice lacks, %zu metas over those, %zu invalid)\n",
 	    skipped_count, disabled, unimplemented, dependent, broken);

@@ -853,7 +853,7 @@ rule_eval_run(const struct ruleset *ruleset, struct arena *arena,
 	rules = ruleset_rules(ruleset, &count);
 	context.values = arena_array(arena, count + 1, sizeof(double));
 	for (i = 0; i < count; i++)
-		if (rules[i].type != RULESET_META)
+		if (rules[i].type != RULESET_META && rules[i].needed)
 			context.values[i] = rule_eval_one(&context, &rules[i],
 			    i);
 	rule_meta_evaluate(ruleset_metas(ruleset), context.values);

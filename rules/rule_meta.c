@@ -1219,3 +1219,19 @@ rule_meta_value_index(const struct rule_meta_set *set, size_t meta)
 	ASSERT(meta < set->meta_count && set->compiled);
 	return set->metas[meta].value_index;
 }
+
+void
+rule_meta_visit_operands(const struct rule_meta_set *set, size_t meta,
+    void (*visit)(size_t index, void *context), void *context)
+{
+	const struct rule_meta_entry *entry = &set->metas[meta];
+	size_t i;
+
+	ASSERT(set->compiled && !set->failed);
+	for (i = 0; i < entry->code_length; i++) {
+		const struct rule_meta_instruction *instruction =
+		    &set->code[entry->code_start + i];
+		if (instruction->opcode == RULE_META_OP_LOAD)
+			visit(instruction->argument, context);
+	}
+}

@@ -154,4 +154,10 @@ bool rule_meta_enabled(const struct rule_meta_set *set, size_t meta);
 /* The value index a compiled set writes this meta's result to. */
 size_t rule_meta_value_index(const struct rule_meta_set *set, size_t meta);
 
+/* Calls visit(index, context) for each value index a compiled meta
+ * reads (a rule named twice is visited twice; unknown names not at
+ * all). For working out which rules a result depends on. */
+void rule_meta_visit_operands(const struct rule_meta_set *set, size_t meta,
+    void (*visit)(size_t index, void *context), void *context);
+
 #endif

@@ -74,6 +74,7 @@ struct ruleset {
 	size_t unimplemented_count;
 	size_t defined_count;
 	size_t *by_name;                   /* rule indices sorted by name */
+	size_t unneeded_count;
 	struct rule_prefilter *prefilters[RULESET_TYPE_COUNT];
 	struct received_options received;
 	struct ruleset_skip *unsound;      /* metas over skipped rules */
@@ -571,6 +572,55 @@ ruleset_build_prefilters(struct ruleset *ruleset)
 	}
 }
 
+struct ruleset_needed_marking {
+	struct ruleset *ruleset;
+	bool changed;
+};
+
+static void
+ruleset_mark_operand(size_t index, void *context)
+{
+	struct ruleset_needed_marking *marking = context;
+	struct ruleset_rule *rule = &marking->ruleset->rules[index];
+
+	if (!rule->needed) {
+		rule->needed = true;
+		marking->changed = true;
+	}
+}
+
+/* Sets each rule's needed flag: shown rules, then whatever a needed meta
+ * reads, until nothing changes (as many rounds as metas nest). */
+static void
+ruleset_mark_needed(struct ruleset *ruleset)
+{
+	struct ruleset_needed_marking marking = { ruleset, true };
+	size_t i, meta, count = rule_meta_count(ruleset->metas);
+
+	for (i = 0; i < ruleset->rule_count; i++)
+		ruleset->rules[i].needed = !ruleset->rules[i].subrule;
+	while (marking.changed) {
+		marking.changed = false;
+		for (meta = 0; meta < count; meta++) {
+			if (!rule_meta_enabled(ruleset->metas, meta) ||
+			    !ruleset->rules[rule_meta_value_index(
+			    ruleset->metas, meta)].needed)
+				continue;
+			rule_meta_visit_operands(ruleset->metas, meta,
+			    ruleset_mark_operand, &marking);
+		}
+	}
+	for (i = 0; i < ruleset->rule_count; i++)
+		if (!ruleset->rules[i].needed)
+			ruleset->unneeded_count++;
+}
+
+size_t
+ruleset_unneeded_count(const struct ruleset *ruleset)
+{
+	return ruleset->unneeded_count;
+}
+
 int
 ruleset_build(const struct ruleset_options *options,
     struct ruleset **ruleset_r, const char **error_r)
@@ -685,6 +735,7 @@ ruleset_build(const struct ruleset_options *options,
 	    &failed) < 0)
 		log_panic("ruleset: meta lookup inconsistent: %s", failed);
 
+	ruleset_mark_needed(ruleset);
 	ruleset_intern_header_requests(ruleset);
 	ruleset_build_prefilters(ruleset);
 	ruleset_build_networks(ruleset);

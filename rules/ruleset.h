@@ -59,6 +59,10 @@ struct ruleset_rule {
 	unsigned maxhits;
 	int priority;
 	bool subrule;                    /* "__NAME": no score, never shown */
+	/* Whether the result can matter: a rule that is shown, or one a
+	 * needed meta reads. A sub-rule no such meta reads is not run
+	 * (SpamAssassin runs it and ignores the result). */
+	bool needed;
 	struct rule_file_action action;
 	const char *file;                /* where it was defined */
 	unsigned line;
@@ -137,6 +141,9 @@ const struct rule_file_diagnostic *const *ruleset_diagnostics(
     const struct ruleset *ruleset, size_t *count_r);
 const char *const *ruleset_unimplemented_evals(const struct ruleset *ruleset,
     size_t *count_r);
+/* Usable sub-rules that no shown rule depends on, so never run. */
+size_t ruleset_unneeded_count(const struct ruleset *ruleset);
+
 /* Rules defined in the files (before skipping), for lint's totals. */
 size_t ruleset_defined_count(const struct ruleset *ruleset);
 

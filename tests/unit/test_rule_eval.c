@@ -194,6 +194,41 @@ test_ruleset_metas_over_skipped_rules(void)
 	ruleset_unref(&ruleset);
 }
 
+/* Sub-rules that no shown rule depends on are not run; the ones a
+ * shown meta reads, directly or through other metas, are. */
+static void
+test_ruleset_unneeded_subrules(void)
+{
+	struct ruleset *ruleset = build("needed",
+	    "body __USED /alpha/\n"
+	    "body __INNER /beta/\n"
+	    "meta __MIDDLE __INNER\n"
+	    "meta SHOWN __USED && __MIDDLE\n"
+	    "score SHOWN 2\n"
+	    "body __UNUSED /alpha/\n"
+	    "meta __UNUSED_META __UNUSED\n"
+	    "meta ZERO __UNUSED_META\n"
+	    "score ZERO 0\n");
+	struct arena *arena = arena_new("test", 4096);
+	const struct ruleset_rule *rule;
+	double score;
+
+	rule = ruleset_find(ruleset, "__USED", NULL);
+	test_assert(rule != NULL && rule->needed);
+	rule = ruleset_find(ruleset, "__INNER", NULL);
+	test_assert(rule != NULL && rule->needed);
+	rule = ruleset_find(ruleset, "__UNUSED", NULL);
+	test_assert(rule != NULL && !rule->needed);
+	rule = ruleset_find(ruleset, "__UNUSED_META", NULL);
+	test_assert(rule != NULL && !rule->needed);
+	test_assert_int(ruleset_unneeded_count(ruleset), 2);
+	test_assert_string(run(ruleset, arena, "Subject: x\n\nalpha beta\n",
+	    &score), "SHOWN");
+	test_assert(score == 2);
+	arena_free(&arena);
+	ruleset_unref(&ruleset);
+}
+
 int
 main(void)
 {
@@ -203,6 +238,7 @@ main(void)
 		TEST_CASE(test_rule_eval_builtin_evals),
 		TEST_CASE(test_ruleset_lint_counts),
 		TEST_CASE(test_ruleset_metas_over_skipped_rules),
+		TEST_CASE(test_ruleset_unneeded_subrules),
 	};
 
 	return test_main(cases, ARRAY_LENGTH(cases));
