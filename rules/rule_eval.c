@@ -20,6 +20,10 @@
 
 /* SpamAssassin's MAX_BODY_LINE_LENGTH. */
 #define RULE_EVAL_LINE_MAX 2048
+/* Above this many body lines the per-line prefilter rows (a bitset of
+ * all rules per line) cost more memory than they save: the whole text is
+ * scanned once instead. */
+#define RULE_EVAL_LINE_ROWS_MAX 4096
 
 struct rule_eval_header_cache {
 	const char *request;
@@ -48,6 +52,11 @@ struct rule_eval_context {
 	struct uri_extract *uris;
 	bool uris_ready;
 	struct string_view body_text;   /* the text body lines slice */
+	/* Per body line, the prefilter's candidates for that line alone
+	 * (line_words words a line), or NULL: a rule's required literal
+	 * must be in the line it matches, so other lines need no PCRE2. */
+	uint64_t *body_line_bits;
+	size_t line_words;
 	const struct html_text **rendered; /* per part index, on demand */
 	struct received_text relays;    /* X-Spam-Relays-* */
 	bool relays_ready;
@@ -686,7 +695,7 @@ rule_eval_candidates(struct rule_eval_context *context,
 	const struct uri_extract_uri *uris;
 	const struct string_view *views;
 	uint64_t *bits;
-	size_t count, i;
+	size_t count, i, w, words;
 
 	if (prefilter == NULL)
 		return NULL;
@@ -697,10 +706,26 @@ rule_eval_candidates(struct rule_eval_context *context,
 	rule_prefilter_reset(prefilter, bits);
 	switch (type) {
 	case RULESET_BODY:
-		(void)rule_eval_body(context, &count);
-		rule_prefilter_scan(prefilter,
-		    (const unsigned char *)context->body_text.data,
-		    context->body_text.length, bits);
+		views = rule_eval_body(context, &count);
+		if (count > RULE_EVAL_LINE_ROWS_MAX) {
+			rule_prefilter_scan(prefilter,
+			    (const unsigned char *)context->body_text.data,
+			    context->body_text.length, bits);
+			break;
+		}
+		/* One row of candidates per line, and their union. */
+		words = rule_prefilter_bitset_words(prefilter);
+		context->line_words = words;
+		context->body_line_bits = arena_array(context->arena,
+		    count * words + 1, sizeof(uint64_t));
+		for (i = 0; i < count; i++) {
+			uint64_t *row = context->body_line_bits + i * words;
+			rule_prefilter_scan(prefilter,
+			    (const unsigned char *)views[i].data,
+			    views[i].length, row);
+			for (w = 0; w < words; w++)
+				bits[w] |= row[w];
+		}
 		break;
 	case RULESET_RAWBODY:
 		if (!context->rawbody_ready)
@@ -768,6 +793,29 @@ rule_eval_match_views(const struct ruleset_rule *rule,
 	return total;
 }
 
+/* rule_eval_match_views over the body lines where the rule's literals
+ * are (context->body_line_bits). */
+static unsigned
+rule_eval_match_lines(const struct rule_eval_context *context,
+    const struct ruleset_rule *rule, size_t index,
+    const struct string_view *views, size_t count)
+{
+	unsigned total = 0, cap = rule->maxhits;
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		if (!rule_prefilter_candidate(context->body_line_bits +
+		    i * context->line_words, (unsigned)index))
+			continue;
+		total += rule_eval_match(rule, views[i].data, views[i].length);
+		if (total > 0 && (rule->tflags & RULE_FILE_TFLAG_MULTIPLE) == 0)
+			return 1;
+		if (cap > 0 && total >= cap)
+			return cap;
+	}
+	return total;
+}
+
 static unsigned
 rule_eval_header_rule(struct rule_eval_context *context,
     const struct ruleset_rule *rule)
@@ -814,6 +862,11 @@ rule_eval_one(struct rule_eval_context *context,
 		return rule_eval_header_rule(context, rule);
 	case RULESET_BODY:
 		views = rule_eval_body(context, &count);
+		if (context->body_line_bits != NULL &&
+		    !rule_prefilter_always(ruleset_prefilter(context->ruleset,
+		    RULESET_BODY), (unsigned)index))
+			return rule_eval_match_lines(context, rule, index,
+			    views, count);
 		return rule_eval_match_views(rule, views, count);
 	case RULESET_RAWBODY:
 		if (!context->rawbody_ready)
