@@ -775,37 +775,20 @@ rule_eval_match(const struct ruleset_rule *rule, const char *data,
 	return rule_regex_match(rule->regex, data, length) ? 1 : 0;
 }
 
-/* Runs a regex rule over a list of subjects (lines, chunks, URIs). */
+/* Runs a regex rule over a list of subjects (lines, chunks, URIs). With
+ * rows (a candidate bitset of words words per subject), only over the
+ * subjects whose row has the rule (index) in it. */
 static unsigned
 rule_eval_match_views(const struct ruleset_rule *rule,
-    const struct string_view *views, size_t count)
+    const struct string_view *views, size_t count, const uint64_t *rows,
+    size_t words, size_t index)
 {
 	unsigned total = 0, cap = rule->maxhits;
 	size_t i;
 
 	for (i = 0; i < count; i++) {
-		total += rule_eval_match(rule, views[i].data, views[i].length);
-		if (total > 0 && (rule->tflags & RULE_FILE_TFLAG_MULTIPLE) == 0)
-			return 1;
-		if (cap > 0 && total >= cap)
-			return cap;
-	}
-	return total;
-}
-
-/* rule_eval_match_views over the body lines where the rule's literals
- * are (context->body_line_bits). */
-static unsigned
-rule_eval_match_lines(const struct rule_eval_context *context,
-    const struct ruleset_rule *rule, size_t index,
-    const struct string_view *views, size_t count)
-{
-	unsigned total = 0, cap = rule->maxhits;
-	size_t i;
-
-	for (i = 0; i < count; i++) {
-		if (!rule_prefilter_candidate(context->body_line_bits +
-		    i * context->line_words, (unsigned)index))
+		if (rows != NULL && !rule_prefilter_candidate(rows + i * words,
+		    (unsigned)index))
 			continue;
 		total += rule_eval_match(rule, views[i].data, views[i].length);
 		if (total > 0 && (rule->tflags & RULE_FILE_TFLAG_MULTIPLE) == 0)
@@ -865,14 +848,15 @@ rule_eval_one(struct rule_eval_context *context,
 		if (context->body_line_bits != NULL &&
 		    !rule_prefilter_always(ruleset_prefilter(context->ruleset,
 		    RULESET_BODY), (unsigned)index))
-			return rule_eval_match_lines(context, rule, index,
-			    views, count);
-		return rule_eval_match_views(rule, views, count);
+			return rule_eval_match_views(rule, views, count,
+			    context->body_line_bits, context->line_words,
+			    index);
+		return rule_eval_match_views(rule, views, count, NULL, 0, 0);
 	case RULESET_RAWBODY:
 		if (!context->rawbody_ready)
 			rule_eval_build_rawbody(context);
 		return rule_eval_match_views(rule, context->rawbody,
-		    context->rawbody_count);
+		    context->rawbody_count, NULL, 0, 0);
 	case RULESET_FULL:
 		return rule_eval_match(rule, context->input->message->raw.data,
 		    context->input->message->raw.length);
@@ -883,7 +867,8 @@ rule_eval_one(struct rule_eval_context *context,
 		for (i = 0; i < count; i++)
 			uri_views[i] = string_view_make(uris[i].uri,
 			    uris[i].uri_length);
-		return rule_eval_match_views(rule, uri_views, count);
+		return rule_eval_match_views(rule, uri_views, count, NULL, 0,
+		    0);
 	case RULESET_META:
 	case RULESET_TYPE_COUNT:
 		break;
