@@ -1,6 +1,7 @@
 /* cli_common.c: shared helpers of the sluice subcommands. */
 #include "lib/alloc.h"
 #include "cli/cli.h"
+#include "gateway/rules_loader.h"
 #include "gateway/state_dir.h"
 #include "mailstore/user_accounts.h"
 #include "rules/ruleset.h"
@@ -80,29 +81,20 @@ cli_ruleset(struct cli_context *context, const char *const *dirs,
 	struct server_config *config;
 	struct ruleset *ruleset;
 	const char *error;
-	char **configured = NULL;
-	size_t count = 0;
+	char **configured;
 
 	config = cli_config_or_defaults(context);
 	if (config == NULL)
 		return NULL;
-	memset(&options, 0, sizeof(options));
-	options.score_set = (unsigned)config->rules->score_set;
+	rules_loader_options(config, context->argv0, &options, &configured);
 	if (dirs != NULL && dir_count > 0) {
 		options.paths = dirs;
 		options.path_count = dir_count;
-	} else {
-		configured = server_config_rule_dirs(config, context->argv0);
-		while (configured[count] != NULL)
-			count++;
-		if (count == 0) {
-			server_config_free_list(&configured);
-			cli_error("no rule directory found (rules.dirs = %s)",
-			    config->rules->dirs);
-			return NULL;
-		}
-		options.paths = (const char *const *)configured;
-		options.path_count = count;
+	} else if (options.path_count == 0) {
+		server_config_free_list(&configured);
+		cli_error("no rule directory found (rules.dirs = %s)",
+		    config->rules->dirs);
+		return NULL;
 	}
 	if (ruleset_build(&options, &ruleset, &error) < 0) {
 		cli_error("%s", error);

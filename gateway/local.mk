@@ -12,7 +12,8 @@ gateway_libsluice_gateway_a_SOURCES = \
 	gateway/smtp_session_private.h \
 	gateway/smtp_commands.c \
 	gateway/scan.c gateway/scan.h \
-	gateway/scan_rules.c gateway/scan_rules.h
+	gateway/scan_rules.c gateway/scan_rules.h \
+	gateway/rules_loader.c gateway/rules_loader.h
 
 sbin_PROGRAMS += gateway/sluiced
 gateway_sluiced_SOURCES = gateway/main.c

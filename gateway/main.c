@@ -18,7 +18,9 @@
  *
  *	Started as root, sluiced binds its listeners, loads its TLS key,
  *	writes its pid file, then switches to `user` before it opens any
- *	store or accepts any connection.
+ *	store, compiles its rules (rules.dirs) or accepts any connection.
+ *	Rules that cannot be read leave it running without them (a
+ *	warning says so).
  *
  * SIGNALS
  *	TERM, INT	stop accepting; idle sessions get 421 4.3.2; sessions
@@ -26,6 +28,9 @@
  *			running deliveries finish; exit 0.
  *	HUP		reload sluice.conf: limits, log level, TLS certificate.
  *			Listener addresses need a restart (a warning says so).
+ *			Then rebuild the rule set in the background; it
+ *			replaces the running one only if it brings no new
+ *			error (a broken rule file keeps the working set).
  *
  * CONFIGURATION
  *	All keys, defaults and bounds are in gateway/server_config.c;
@@ -37,6 +42,8 @@
 #include "lib/log.h"
 #include "gateway/listener.h"
 #include "gateway/queue.h"
+#include "gateway/rules_loader.h"
+#include "gateway/scan.h"
 #include "gateway/server.h"
 #include "gateway/smtp_session.h"
 #include "gateway/spool.h"
@@ -52,6 +59,7 @@
 static struct server server;
 static struct loop_timer *shutdown_timer;
 static struct loop_signal *signal_term, *signal_int, *signal_hup;
+static struct rules_loader *rules_loader;
 static int ready_fd = -1;
 
 static ATTR_NORETURN void
@@ -229,15 +237,13 @@ load_tls(const struct server_config *config)
  * certificate that cannot be read (after the privilege drop the key must
  * be readable by `user`) keeps the current one; the rest still applies. */
 static void
-server_reload(int signo, void *context)
+server_reload_config(void)
 {
 	struct server_config *config;
 	struct tls_context *tls = NULL;
 	const char *error;
 	bool keep_tls = false;
 
-	(void)signo;
-	(void)context;
 	config = server_config_load(server.config->path, &error);
 	if (config == NULL) {
 		log_error("event=reload_failed error=%s", error);
@@ -269,6 +275,17 @@ server_reload(int signo, void *context)
 	listener_set_max_connections(server.listeners, "smtp",
 	    (unsigned)config->smtp->max_connections);
 	log_info("event=reloaded config=%s", config->path);
+}
+
+/* SIGHUP: the config, then the rules (with the config now in force, the
+ * old one if the new one did not load: edited rules still apply). */
+static void
+server_reload(int signo, void *context)
+{
+	(void)signo;
+	(void)context;
+	server_reload_config();
+	rules_loader_reload(rules_loader);
 }
 
 int
@@ -353,6 +370,7 @@ main(int argc, char **argv)
 	server.queue = queue_new(&server);
 	if (queue_recover(server.queue, &error) < 0)
 		log_fatalx("event=start_failed error=%s", error);
+	rules_loader = rules_loader_new(&server, argv[0]);
 
 	shutdown_timer = loop_timer_new(server.loop, shutdown_deadline, NULL);
 	signal_term = loop_signal_new(server.loop, SIGTERM, server_stop, NULL);
@@ -371,6 +389,7 @@ main(int argc, char **argv)
 	/* Finish what is in flight: scans, then disk jobs (spool writes
 	 * answer their sessions, deliveries complete). */
 	smtp_session_abort_all(&server);
+	rules_loader_free(&rules_loader); /* a build in flight is dropped */
 	worker_pool_free(&server.workers);
 	worker_pool_free(&server.io_workers);
 	queue_free(&server.queue);
@@ -382,6 +401,7 @@ main(int argc, char **argv)
 	user_accounts_close(&server.accounts);
 	spool_close(&server.spool);
 	tls_context_unref(&server.tls);
+	scan_engine_unref(&server.scan_engine);
 	if (unlink(server.config->pid_file) < 0 && errno != ENOENT)
 		log_warn("event=pid_file_remove_failed error=%s",
 		    strerror(errno));

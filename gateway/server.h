@@ -15,6 +15,7 @@
 
 struct listener;
 struct queue;
+struct scan_engine;
 struct smtp_session;
 struct spool;
 struct user_accounts;
@@ -26,6 +27,10 @@ struct server {
 	struct server_config *config;   /* current; sessions hold a ref */
 	struct tls_context *tls;        /* current server context or NULL */
 	struct user_accounts *accounts; /* loop-thread handle on sluice.db */
+	/* The current scan engine, rule set included (gateway/rules_loader
+	 * swaps it on reload); a scan takes scan_engine_ref() before handing
+	 * it to a worker. Never NULL once started. */
+	struct scan_engine *scan_engine;
 	struct spool *spool;            /* thread-safe */
 	struct queue *queue;
 	struct listener *listeners;

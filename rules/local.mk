@@ -23,7 +23,8 @@ check_PROGRAMS += \
 	tests/unit/test_rule_eval \
 	tests/unit/test_rule_replace \
 	tests/unit/test_rule_eval_builtin \
-	tests/unit/test_rule_html
+	tests/unit/test_rule_html \
+	tests/unit/test_ruleset
 tests_unit_test_rule_file_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_regex_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_meta_LDADD = rules/libsluice_rules.a $(LDADD)
@@ -32,3 +33,4 @@ tests_unit_test_rule_eval_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_replace_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_eval_builtin_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_html_LDADD = rules/libsluice_rules.a $(LDADD)
+tests_unit_test_ruleset_LDADD = rules/libsluice_rules.a $(LDADD)

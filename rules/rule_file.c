@@ -331,6 +331,7 @@ diagnose(struct rule_file *rule_file, const char *file, unsigned line,
 	diagnostic->kind = kind;
 	diagnostic->file = file;
 	diagnostic->line = line;
+	diagnostic->text = text;
 	printable(file, name, sizeof(name));
 	if (line != 0)
 		diagnostic->message = arena_printf(rule_file->arena,

@@ -400,6 +400,9 @@ struct rule_file_diagnostic {
 	/* "FILE:LINE: text", e.g. "a.cf:7: unknown directive 'foo'
 	 * (skipped)". File text in it is made printable and truncated. */
 	const char *message;
+	/* The same text without its "FILE:LINE: " prefix, so a problem can
+	 * be recognised after lines above it moved. */
+	const char *text;
 };
 
 struct rule_file;

@@ -150,7 +150,7 @@ ruleset_parse_arguments(struct arena *arena, const char *text,
 
 static void
 ruleset_skip(struct ruleset *ruleset, size_t *capacity,
-    const struct rule_file_rule *source, const char *reason)
+    const struct rule_file_rule *source, const char *reason, bool invalid)
 {
 	struct ruleset_skip *skip;
 
@@ -165,6 +165,7 @@ ruleset_skip(struct ruleset *ruleset, size_t *capacity,
 	skip->reason = arena_strdup(ruleset->arena, reason);
 	skip->file = source->definition->file;
 	skip->line = source->definition->line;
+	skip->invalid = invalid;
 }
 
 static void
@@ -212,11 +213,13 @@ ruleset_free_regex(void *context)
 	rule_regex_free(context);
 }
 
-/* Fills rule from source; returns NULL when usable, else the reason. */
+/* Fills rule from source (a meta joins ruleset->metas); returns NULL
+ * when usable, else the reason, with *invalid_r true when the rule's
+ * text is wrong. */
 static const char *
 ruleset_compile_rule(struct ruleset *ruleset,
     const struct ruleset_options *options, const struct rule_file_rule *source,
-    struct ruleset_rule *rule, const char **unimplemented_r)
+    struct ruleset_rule *rule, const char **unimplemented_r, bool *invalid_r)
 {
 	const struct rule_file_test *test = &source->definition->test;
 	const struct rule_file_settings *settings =
@@ -225,6 +228,7 @@ ruleset_compile_rule(struct ruleset *ruleset,
 	double score;
 
 	*unimplemented_r = NULL;
+	*invalid_r = false;
 	memset(rule, 0, sizeof(*rule));
 	rule->name = source->name;
 	rule->type = ruleset_type_of(test->type);
@@ -266,8 +270,10 @@ ruleset_compile_rule(struct ruleset *ruleset,
 			pattern = rule_replace_expand(ruleset->arena, settings,
 			    pattern);
 		if (rule_regex_compile(pattern, strlen(pattern),
-		    NULL, &rule->regex, &error) < 0)
+		    NULL, &rule->regex, &error) < 0) {
+			*invalid_r = true;
 			return arena_printf(ruleset->arena, "regex: %s", error);
+		}
 		arena_add_cleanup(ruleset->arena, ruleset_free_regex,
 		    &rule->regex);
 		break;
@@ -282,8 +288,15 @@ ruleset_compile_rule(struct ruleset *ruleset,
 		    (const char ***)&rule->eval_arguments,
 		    &rule->eval_argument_count);
 		break;
-	case RULE_FILE_FORM_EXISTS:
 	case RULE_FILE_FORM_META:
+		/* Last, so a meta added here is never skipped after. */
+		if (rule_meta_add(ruleset->metas, source->name,
+		    test->expression, &error) < 0) {
+			*invalid_r = true;
+			return arena_printf(ruleset->arena, "meta: %s", error);
+		}
+		break;
+	case RULE_FILE_FORM_EXISTS:
 		break;
 	}
 	return NULL;
@@ -633,7 +646,8 @@ ruleset_build(const struct ruleset_options *options,
 	struct ruleset *ruleset;
 	const char *reason, *unimplemented, *failed;
 	size_t source_count, i, skip_capacity = 0, eval_capacity = 0;
-	size_t compiled_count = 0, meta_count = 0, t;
+	size_t compiled_count = 0, t;
+	bool invalid;
 	struct stat st;
 
 	ruleset = alloc_new(struct ruleset);
@@ -670,6 +684,8 @@ ruleset_build(const struct ruleset_options *options,
 		}
 	}
 
+	/* Metas are parsed as they compile: see ruleset_compile_rule(). */
+	ruleset->metas = rule_meta_set_new(NULL);
 	sources = rule_file_rules(ruleset->rule_file, &source_count);
 	ruleset->defined_count = source_count;
 	compiled = arena_array(ruleset->arena, source_count + 1,
@@ -690,22 +706,21 @@ ruleset_build(const struct ruleset_options *options,
 			    source->name) : NULL;
 			if (depends != NULL) {
 				ruleset_skip(ruleset, &skip_capacity, source,
-				    depends);
+				    depends, false);
 				continue;
 			}
 			reason = ruleset_compile_rule(ruleset, options, source,
-			    &compiled[compiled_count], &unimplemented);
+			    &compiled[compiled_count], &unimplemented,
+			    &invalid);
 			if (unimplemented != NULL)
 				ruleset_note_unimplemented(ruleset,
 				    &eval_capacity, unimplemented);
 			if (reason != NULL) {
 				ruleset_skip(ruleset, &skip_capacity, source,
-				    reason);
+				    reason, invalid);
 				continue;
 			}
 			compiled_count++;
-			if (is_meta)
-				meta_count++;
 		}
 	}
 	ruleset->rules = compiled;
@@ -718,15 +733,6 @@ ruleset_build(const struct ruleset_options *options,
 	    ruleset_compare_indices, compiled);
 
 	/* Metas: every name resolves through ruleset_find(). */
-	ruleset->metas = rule_meta_set_new(NULL);
-	for (i = compiled_count - meta_count; i < compiled_count; i++) {
-		const struct rule_file_rule *source = rule_file_rule_find(
-		    ruleset->rule_file, compiled[i].name);
-		if (rule_meta_add(ruleset->metas, compiled[i].name,
-		    source->definition->test.expression, &failed) < 0)
-			log_debug("event=meta_invalid rule=%s reason=%s",
-			    compiled[i].name, failed);
-	}
 	lookup.ruleset = ruleset;
 	callbacks.lookup = ruleset_meta_lookup;
 	callbacks.diagnostic = ruleset_meta_diagnostic;
@@ -869,4 +875,128 @@ size_t
 ruleset_defined_count(const struct ruleset *ruleset)
 {
 	return ruleset->defined_count;
+}
+
+/* One problem of a rule set for ruleset_new_problems(): a diagnostic
+ * (file, text) or an invalid skip (rule, reason), with where it is. */
+struct ruleset_problem {
+	bool is_skip;
+	const char *first;  /* diagnostic file, or skipped rule */
+	const char *second; /* diagnostic text, or skip reason */
+	const struct rule_file_diagnostic *diagnostic;
+	const struct ruleset_skip *skip;
+	bool excused;
+};
+
+static int
+ruleset_compare_problems(const void *a, const void *b)
+{
+	const struct ruleset_problem *x = a, *y = b;
+	int order;
+
+	if (x->is_skip != y->is_skip)
+		return x->is_skip ? 1 : -1;
+	order = strcmp(x->first, y->first);
+	return order != 0 ? order : strcmp(x->second, y->second);
+}
+
+static bool
+ruleset_diagnostic_is_problem(const struct rule_file_diagnostic *diagnostic)
+{
+	switch (diagnostic->kind) {
+	case RULE_FILE_DIAGNOSTIC_INVALID:
+	case RULE_FILE_DIAGNOSTIC_STRUCTURE:
+		return true;
+	case RULE_FILE_DIAGNOSTIC_UNKNOWN:
+		break;
+	}
+	return false;
+}
+
+/* The problems of ruleset in file order (diagnostics, then skips), as a
+ * heap array; none for NULL. */
+static struct ruleset_problem *
+ruleset_problems(const struct ruleset *ruleset, size_t *count_r)
+{
+	const struct rule_file_diagnostic *const *diagnostics = NULL;
+	struct ruleset_problem *problems;
+	size_t diagnostic_count = 0, i, count = 0;
+
+	if (ruleset != NULL)
+		diagnostics = ruleset_diagnostics(ruleset, &diagnostic_count);
+	problems = alloc_array(diagnostic_count +
+	    (ruleset != NULL ? ruleset->skipped_count : 0) + 1,
+	    sizeof(*problems));
+	for (i = 0; i < diagnostic_count; i++) {
+		if (!ruleset_diagnostic_is_problem(diagnostics[i]))
+			continue;
+		problems[count].first = diagnostics[i]->file;
+		problems[count].second = diagnostics[i]->text;
+		problems[count++].diagnostic = diagnostics[i];
+	}
+	for (i = 0; ruleset != NULL && i < ruleset->skipped_count; i++) {
+		if (!ruleset->skipped[i].invalid)
+			continue;
+		problems[count].is_skip = true;
+		problems[count].first = ruleset->skipped[i].rule;
+		problems[count].second = ruleset->skipped[i].reason;
+		problems[count++].skip = &ruleset->skipped[i];
+	}
+	*count_r = count;
+	return problems;
+}
+
+/* Marks one not yet excused problem of sorted equal to key as excused;
+ * returns false when there is none. */
+static bool
+ruleset_excuse_problem(struct ruleset_problem *sorted, size_t count,
+    const struct ruleset_problem *key)
+{
+	size_t low = 0, high = count, middle;
+
+	/* The first element not less than key. */
+	while (low < high) {
+		middle = low + (high - low) / 2;
+		if (ruleset_compare_problems(&sorted[middle], key) < 0)
+			low = middle + 1;
+		else
+			high = middle;
+	}
+	for (; low < count && ruleset_compare_problems(&sorted[low], key) == 0;
+	    low++) {
+		if (!sorted[low].excused) {
+			sorted[low].excused = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+size_t
+ruleset_new_problems(const struct ruleset *current,
+    const struct ruleset *candidate, const char **first_r)
+{
+	struct ruleset_problem *known, *found;
+	size_t known_count, found_count, i, new_count = 0;
+
+	*first_r = NULL;
+	known = ruleset_problems(current, &known_count);
+	qsort(known, known_count, sizeof(*known), ruleset_compare_problems);
+	found = ruleset_problems(candidate, &found_count);
+	for (i = 0; i < found_count; i++) {
+		if (ruleset_excuse_problem(known, known_count, &found[i]))
+			continue;
+		if (new_count++ > 0)
+			continue;
+		if (found[i].is_skip)
+			*first_r = error_set("%s:%u: %s: %s",
+			    found[i].skip->file, found[i].skip->line,
+			    found[i].skip->rule, found[i].skip->reason);
+		else
+			*first_r = error_set("%s",
+			    found[i].diagnostic->message);
+	}
+	free(known);
+	free(found);
+	return new_count;
 }

@@ -92,6 +92,11 @@ struct ruleset_skip {
 	const char *reason;
 	const char *file;
 	unsigned line;
+	/* The rule's text is wrong: a regex PCRE2 refuses ("regex: ...")
+	 * or a meta expression that does not parse ("meta: ..."). False
+	 * for rules merely switched off (score 0), needing what sluice
+	 * lacks, or depending on such rules. */
+	bool invalid;
 };
 
 struct ruleset;
@@ -146,5 +151,23 @@ size_t ruleset_unneeded_count(const struct ruleset *ruleset);
 
 /* Rules defined in the files (before skipping), for lint's totals. */
 size_t ruleset_defined_count(const struct ruleset *ruleset);
+
+/* Problems of candidate that current does not have, for deciding
+ * whether a reloaded rule set may replace the running one. A problem is
+ * a file diagnostic of kind INVALID or STRUCTURE (unknown directives are
+ * not problems: the stock SpamAssassin rules have many) or an invalid
+ * skipped rule (struct ruleset_skip.invalid). Diagnostics compare by
+ * file and text without the line, so edits above a known problem do not
+ * make it new; skips compare by rule name and reason. Each problem of
+ * current excuses one equal problem of candidate. current may be NULL
+ * (every problem of candidate is new).
+ *
+ * Returns the number of new problems. When there are any, *first_r is
+ * the first one (diagnostics in file order, then skips) as "FILE:LINE:
+ * text" or "FILE:LINE: RULE: reason", in the thread's error buffer
+ * (lib/error.h); else *first_r is NULL. Pure: reads both sets only, so
+ * any thread may call it on sets it holds references to. */
+size_t ruleset_new_problems(const struct ruleset *current,
+    const struct ruleset *candidate, const char **first_r);
 
 #endif
