@@ -57,6 +57,8 @@ struct rule_eval_context {
 	 * must be in the line it matches, so other lines need no PCRE2. */
 	uint64_t *body_line_bits;
 	size_t line_words;
+	uint64_t *squeezed_mask;	/* the squeezed_prefiltered body rules */
+	unsigned char *squeeze_buffer;	/* one squeezed body line */
 	const struct html_text **rendered; /* per part index, on demand */
 	struct received_text relays;    /* X-Spam-Relays-* */
 	bool relays_ready;
@@ -684,6 +686,46 @@ rule_eval_uris(struct rule_eval_context *context, size_t *count_r)
 	return uri_extract_uris(context->uris, count_r);
 }
 
+/* Adds to a body line's row the squeezed_prefiltered rules that may
+ * match it: by their literals in the squeezed line for an ASCII line,
+ * all of them for another. */
+static void
+rule_eval_squeezed_candidates(struct rule_eval_context *context,
+    struct string_view line, uint64_t *row)
+{
+	const struct rule_prefilter *squeezed = ruleset_squeezed_prefilter(
+	    context->ruleset);
+	const struct ruleset_rule *rules;
+	const size_t *body;
+	size_t count, i, w, length;
+
+	if (squeezed == NULL)
+		return;
+	if (context->squeeze_buffer == NULL)
+		context->squeeze_buffer = arena_alloc(context->arena,
+		    RULE_EVAL_LINE_MAX + 1);
+	/* Body lines are at most RULE_EVAL_LINE_MAX long (split above). */
+	if (line.length <= RULE_EVAL_LINE_MAX &&
+	    rule_prefilter_squeeze((const unsigned char *)line.data,
+	    line.length, context->squeeze_buffer, &length)) {
+		rule_prefilter_scan(squeezed, context->squeeze_buffer, length,
+		    row);
+		return;
+	}
+	if (context->squeezed_mask == NULL) {
+		rules = ruleset_rules(context->ruleset, &count);
+		context->squeezed_mask = arena_array(context->arena,
+		    context->line_words, sizeof(uint64_t));
+		body = ruleset_of_type(context->ruleset, RULESET_BODY, &count);
+		for (i = 0; i < count; i++)
+			if (rules[body[i]].squeezed_prefiltered)
+				context->squeezed_mask[body[i] / 64] |=
+				    (uint64_t)1 << (body[i] % 64);
+	}
+	for (w = 0; w < context->line_words; w++)
+		row[w] |= context->squeezed_mask[w];
+}
+
 /* Which rules of type can match this message at all (see
  * rule_prefilter.h); computed once per type, on first need. */
 static const uint64_t *
@@ -723,6 +765,7 @@ rule_eval_candidates(struct rule_eval_context *context,
 			rule_prefilter_scan(prefilter,
 			    (const unsigned char *)views[i].data,
 			    views[i].length, row);
+			rule_eval_squeezed_candidates(context, views[i], row);
 			for (w = 0; w < words; w++)
 				bits[w] |= row[w];
 		}
@@ -846,8 +889,9 @@ rule_eval_one(struct rule_eval_context *context,
 	case RULESET_BODY:
 		views = rule_eval_body(context, &count);
 		if (context->body_line_bits != NULL &&
+		    (rule->squeezed_prefiltered ||
 		    !rule_prefilter_always(ruleset_prefilter(context->ruleset,
-		    RULESET_BODY), (unsigned)index))
+		    RULESET_BODY), (unsigned)index)))
 			return rule_eval_match_views(rule, views, count,
 			    context->body_line_bits, context->line_words,
 			    index);

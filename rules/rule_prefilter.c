@@ -57,6 +57,9 @@ struct literal_set {
 };
 
 struct regex_info {
+	/* Only for ASCII subjects (extract.ascii_subject): nothing this
+	 * part of the regex matches is pure ASCII, so it cannot match. */
+	bool never;
 	bool exact_known;
 	struct literal_set exact;
 	struct literal_set prefix, suffix, match; /* when !exact_known */
@@ -74,6 +77,11 @@ struct extract {
 	unsigned depth;
 	bool in_quote;		/* inside \Q...\E */
 	bool newline_unusual;	/* a (*CR)-style verb changed comment ends */
+	/* The subject is squeezed ASCII text (rule_prefilter_squeeze): no
+	 * byte above 0x7f, so what needs one cannot match, and every byte
+	 * but [A-Za-z0-9] removed, so what matches only such bytes matches
+	 * the empty string. */
+	bool squeezed;
 	enum extract_status status;
 };
 
@@ -264,6 +272,7 @@ info_any(void)
 {
 	struct regex_info r;
 
+	r.never = false;
 	r.exact_known = false;
 	r.exact = trivial_set;
 	r.prefix = r.suffix = r.match = trivial_set;
@@ -277,6 +286,16 @@ info_exact(struct literal_set set)
 
 	r.exact_known = true;
 	r.exact = set;
+	return r;
+}
+
+/* Matches nothing (ASCII subjects only). */
+static struct regex_info
+info_never(void)
+{
+	struct regex_info r = info_any();
+
+	r.never = true;
 	return r;
 }
 
@@ -319,6 +338,8 @@ info_concat(struct extract *x, const struct regex_info *a,
 	struct regex_info r = info_any();
 	struct literal_set joined;
 
+	if (a->never || b->never)
+		return info_never();
 	if (a->exact_known && b->exact_known &&
 	    set_cross(x, &a->exact, &b->exact, SET_MAX, CROSS_EXACT, &joined))
 		return info_exact(joined);
@@ -350,6 +371,11 @@ info_alternate(struct extract *x, const struct regex_info *a,
 	struct regex_info r = info_any();
 	struct literal_set joined;
 
+	/* A branch that cannot match adds nothing. */
+	if (a->never)
+		return *b;
+	if (b->never)
+		return *a;
 	if (a->exact_known && b->exact_known &&
 	    set_union(x, &a->exact, &b->exact, SET_MAX, true, &joined))
 		return info_exact(joined);
@@ -389,6 +415,34 @@ info_repeat(struct extract *x, const struct regex_info *a, long min,
 
 	if (max == 0)
 		return info_empty();
+	if (a->never)
+		return min == 0 ? info_empty() : info_never();
+	/* Repeating what matches only the empty string (squeezed junk
+	 * such as [_\W]{0,3}) still matches only that. */
+	if (a->exact_known && a->exact.count == 1 &&
+	    a->exact.items[0].length == 0)
+		return info_empty();
+	/* A small bounded repeat of a known set ("(?:[sz]|...){1,2}"):
+	 * the union of its powers, while that stays small. */
+	if (a->exact_known && max > 1 && max <= REPEAT_MAX) {
+		struct regex_info power = *a, sum = min <= 1 ? *a : info_never();
+		bool exact = true;
+
+		for (i = 2; i <= max && exact && !extract_stopped(x); i++) {
+			power = info_concat(x, &power, a);
+			if (!power.exact_known)
+				exact = false;
+			else if (i >= min)
+				sum = info_alternate(x, &sum, &power);
+			if (!sum.never && !sum.exact_known)
+				exact = false;
+		}
+		if (exact && min == 0)
+			sum = info_alternate(x, &sum, &(struct regex_info){
+			    .exact_known = true, .exact = trivial_set });
+		if (exact && sum.exact_known)
+			return sum;
+	}
 	if (min == 0) {
 		if (max != 1 || !a->exact_known)
 			return info_any();
@@ -433,6 +487,13 @@ static bool
 is_alpha(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* What squeezing keeps (rule_prefilter_squeeze). */
+static bool
+is_alnum(int c)
+{
+	return is_alpha(c) || is_digit(c);
 }
 
 static int
@@ -560,6 +621,7 @@ read_braced_or_plain(struct extract *x, int base, size_t plain_digits,
 enum escape_kind {
 	ESCAPE_CHAR,		/* a literal character, *value_r */
 	ESCAPE_ANY,		/* a character set or something unknown */
+	ESCAPE_NONWORD,		/* a set of characters none of [A-Za-z0-9] */
 	ESCAPE_EMPTY,		/* zero-width */
 	ESCAPE_QUOTE,		/* \Q */
 	ESCAPE_FAILED,
@@ -674,8 +736,9 @@ parse_escape(struct extract *x, bool in_class, unsigned long *value_r)
 			c -= 'a' - 'A';
 		*value_r = (unsigned long)(c ^ 0x40);
 		return ESCAPE_CHAR;
-	case 'd': case 'D': case 'w': case 'W': case 's': case 'S':
-	case 'h': case 'H': case 'v': case 'V':
+	case 'W': case 's': case 'h': case 'v':
+		return ESCAPE_NONWORD;
+	case 'd': case 'D': case 'w': case 'S': case 'H': case 'V':
 		return ESCAPE_ANY;
 	case 'p': case 'P':
 		if (x->p < x->end && *x->p == '{')
@@ -721,7 +784,9 @@ static struct regex_info
 info_char(struct extract *x, unsigned long value)
 {
 	if (value >= 0x80)
-		return info_any();
+		return x->squeezed ? info_never() : info_any();
+	if (x->squeezed && !is_alnum((int)value))
+		return info_empty();
 	return info_exact(set_single(x, (unsigned char)value));
 }
 
@@ -729,6 +794,7 @@ info_char(struct extract *x, unsigned long value)
 struct class_members {
 	bool bytes[128];
 	bool wide;
+	bool squeezed;	/* a member squeezing removes (extract.squeezed) */
 };
 
 /* Reads one class member at x->p into *value_r; false when it is a set
@@ -753,11 +819,30 @@ parse_class_member(struct extract *x, struct class_members *members,
 		 * what a range means in ways engines differ on: refused. */
 		extract_fail(x);
 		return false;
+	case ESCAPE_NONWORD:
+		if (x->squeezed) {
+			members->squeezed = true;
+			*value_r = ~0ul;
+			return false;
+		}
+		/* FALLTHROUGH */
 	default:
 		members->wide = true;
 		*value_r = ~0ul;
 		return false;
 	}
+}
+
+/* Adds byte c (below 0x80) to a class; squeezed, a byte squeezing
+ * removes only notes that the class may match nothing at all. */
+static void
+class_add(const struct extract *x, struct class_members *members,
+    unsigned long c)
+{
+	if (x->squeezed && !is_alnum((int)c))
+		members->squeezed = true;
+	else
+		members->bytes[string_ascii_lower((int)c)] = true;
 }
 
 /* Parses [...] after its '['. */
@@ -814,8 +899,13 @@ parse_class(struct extract *x, const struct extract_flags *flags)
 				extract_fail(x);
 				return info_any();
 			}
+			if (x->squeezed && x->p[2] != '^' &&
+			    (at(x, "[:punct:]") || at(x, "[:space:]") ||
+			    at(x, "[:blank:]") || at(x, "[:cntrl:]")))
+				members.squeezed = true;
+			else
+				members.wide = true;
 			x->p = q + 2;
-			members.wide = true;
 			continue;
 		}
 		have_low = parse_class_member(x, &members, &low);
@@ -840,37 +930,49 @@ parse_class(struct extract *x, const struct extract_flags *flags)
 				extract_fail(x);
 				return info_any();
 			}
+			if (x->squeezed && low >= 0x80)
+				continue;
+			if (x->squeezed && high >= 0x80)
+				high = 0x7f;
 			if (high >= 0x80 || high - low >= 128) {
 				members.wide = true;
 				continue;
 			}
 			for (c = low; c <= high; c++)
-				members.bytes[string_ascii_lower((int)c)] =
-				    true;
+				class_add(x, &members, c);
 			continue;
 		}
 		if (!have_low)
 			continue;
+		if (low >= 0x80 && x->squeezed)
+			continue;
 		if (low >= 0x80)
 			members.wide = true;
 		else
-			members.bytes[string_ascii_lower((int)low)] = true;
+			class_add(x, &members, low);
 	}
 	if (negated || members.wide)
 		return info_any();
 	for (c = 0; c < 128; c++)
 		count += members.bytes[c];
+	if (count == 0 && members.squeezed)
+		return info_empty();
+	if (count == 0 && x->squeezed)
+		return info_never(); /* only bytes above 0x7f */
 	if (count == 0 || count > CLASS_MAX)
 		return info_any();
-	items = extract_alloc(x, count, sizeof(*items));
+	/* A member squeezing removes makes the empty string one of the
+	 * class's matches (it sorts first). */
+	items = extract_alloc(x, count + 1, sizeof(*items));
 	data = extract_alloc(x, count, 1);
 	count = 0;
+	if (members.squeezed)
+		items[count++] = empty_view;
 	for (c = 0; c < 128; c++) {
 		if (!members.bytes[c])
 			continue;
-		data[count] = (char)c;
-		items[count] = string_view_make(data + count, 1);
-		count++;
+		*data = (char)c;
+		items[count++] = string_view_make(data++, 1);
 	}
 	set = (struct literal_set){ count, items };
 	return info_exact(set);
@@ -1140,6 +1242,9 @@ parse_atom(struct extract *x, struct extract_flags *flags,
 		case ESCAPE_ANY:
 			*atom_r = info_any();
 			return true;
+		case ESCAPE_NONWORD:
+			*atom_r = x->squeezed ? info_empty() : info_any();
+			return true;
 		case ESCAPE_EMPTY:
 			*atom_r = info_empty();
 			return true;
@@ -1380,9 +1485,9 @@ views_drop_superstrings(struct arena *arena, struct string_view *items,
 	return kept;
 }
 
-int
-rule_prefilter_extract(struct arena *arena, const char *pattern,
-    const char *flags, struct string_view **literals_r, size_t *count_r)
+static int
+extract(struct arena *arena, const char *pattern, const char *flags,
+    bool squeezed, struct string_view **literals_r, size_t *count_r)
 {
 	struct extract x;
 	struct extract_flags top = { false };
@@ -1408,12 +1513,17 @@ rule_prefilter_extract(struct arena *arena, const char *pattern,
 	x.p = pattern;
 	x.end = pattern + length;
 	x.newline_unusual = pattern_newline_unusual(pattern);
+	x.squeezed = squeezed;
 	info = parse_alternation(&x, &top);
 	if (x.status == EXTRACT_OK && x.p != x.end)
 		x.status = EXTRACT_UNPARSEABLE;	/* an unmatched ')' */
 	if (x.status != EXTRACT_OK) {
 		arena_free(&x.arena);
 		return x.status == EXTRACT_TOO_BIG ? 0 : -1;
+	}
+	if (info.never) {
+		arena_free(&x.arena);
+		return 1; /* no literal needed: nothing can match */
 	}
 	best = *info_match(&info);
 	for (i = 0; i < best.count; i++)
@@ -1434,6 +1544,36 @@ rule_prefilter_extract(struct arena *arena, const char *pattern,
 	*literals_r = items;
 	*count_r = count;
 	return 1;
+}
+
+int
+rule_prefilter_extract(struct arena *arena, const char *pattern,
+    const char *flags, struct string_view **literals_r, size_t *count_r)
+{
+	return extract(arena, pattern, flags, false, literals_r, count_r);
+}
+
+int
+rule_prefilter_extract_squeezed(struct arena *arena, const char *pattern,
+    const char *flags, struct string_view **literals_r, size_t *count_r)
+{
+	return extract(arena, pattern, flags, true, literals_r, count_r);
+}
+
+bool
+rule_prefilter_squeeze(const unsigned char *text, size_t length,
+    unsigned char *out, size_t *length_r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < length; i++) {
+		if (text[i] >= 0x80)
+			return false;
+		if (is_alnum(text[i]))
+			out[n++] = text[i];
+	}
+	*length_r = n;
+	return true;
 }
 
 /* The automaton. */

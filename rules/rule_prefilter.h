@@ -76,6 +76,26 @@ struct rule_prefilter_stats {
 int rule_prefilter_extract(struct arena *arena, const char *pattern,
     const char *flags, struct string_view **literals_r, size_t *count_r);
 
+/* Squeezed text: an ASCII text with every byte but [A-Za-z0-9] removed
+ * ("v.i.a-g_r a" becomes "viagra"). Writes it to out (length bytes
+ * suffice) and returns true, or returns false when text has a byte above
+ * 0x7f (such text is not squeezed). */
+bool rule_prefilter_squeeze(const unsigned char *text, size_t length,
+    unsigned char *out, size_t *length_r);
+
+/* Like rule_prefilter_extract, for the squeezed form of the texts a
+ * regex runs on (byte mode, never UTF): every string the regex matches
+ * in an ASCII text, squeezed, contains one of the literals. What needs a
+ * byte above 0x7f cannot match, and what matches only bytes squeezing
+ * removes (\W, \s, punctuation) matches the empty string there. So
+ * patterns that spell a word with junk between letters
+ * ("[_\W]{0,3}" and the like) or with look-alikes (ASCII stand-ins and
+ * UTF-8 alternatives) still yield literals. Returns 1 with the literals,
+ * or with *count_r 0 when the regex cannot match any ASCII text; 0 and -1
+ * as rule_prefilter_extract. */
+int rule_prefilter_extract_squeezed(struct arena *arena, const char *pattern,
+    const char *flags, struct string_view **literals_r, size_t *count_r);
+
 /* Returns an empty builder. Never NULL. */
 struct rule_prefilter_builder *rule_prefilter_builder_new(void);
 

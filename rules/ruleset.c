@@ -76,6 +76,7 @@ struct ruleset {
 	size_t *by_name;                   /* rule indices sorted by name */
 	size_t unneeded_count;
 	struct rule_prefilter *prefilters[RULESET_TYPE_COUNT];
+	struct rule_prefilter *squeezed_prefilter; /* body, squeezed lines */
 	struct received_options received;
 	struct ruleset_skip *unsound;      /* metas over skipped rules */
 	size_t unsound_count;
@@ -535,6 +536,37 @@ ruleset_header_prefilterable(const struct ruleset_rule *rule)
 	return true;
 }
 
+/* A body rule the prefilter must always run may still have literals in
+ * the squeezed form of ASCII lines (most lines): spellings of words with
+ * junk between the letters or with look-alikes, which are among the
+ * costliest rules. */
+static void
+ruleset_add_squeezed_literals(struct ruleset *ruleset,
+    struct rule_prefilter_builder **builder_p, size_t index,
+    const char *flags)
+{
+	struct ruleset_rule *rule = &ruleset->rules[index];
+	struct string_view *literals;
+	struct arena *arena;
+	size_t count, i;
+
+	if (!rule->needed)
+		return;
+	arena = arena_new("squeezed literals", 4096);
+	if (rule_prefilter_extract_squeezed(arena,
+	    rule_regex_pattern(rule->regex), flags, &literals, &count) == 1) {
+		if (*builder_p == NULL)
+			*builder_p = rule_prefilter_builder_new();
+		/* No literal: it cannot match an ASCII line at all. */
+		for (i = 0; i < count; i++)
+			(void)rule_prefilter_add_literal(*builder_p,
+			    (unsigned)index, literals[i].data,
+			    literals[i].length);
+		rule->squeezed_prefiltered = true;
+	}
+	arena_free(&arena);
+}
+
 /* One prefilter per text the rules of a type run over. A rule whose
  * pattern yields no required literal always runs. */
 static void
@@ -542,7 +574,7 @@ ruleset_build_prefilters(struct ruleset *ruleset)
 {
 	static const enum ruleset_type types[] = { RULESET_BODY,
 		RULESET_RAWBODY, RULESET_URI, RULESET_HEADER };
-	struct rule_prefilter_builder *builder;
+	struct rule_prefilter_builder *builder, *squeezed_builder = NULL;
 	char flags[8];
 	size_t i, t, used;
 	unsigned bits;
@@ -574,8 +606,11 @@ ruleset_build_prefilters(struct ruleset *ruleset)
 			if (bits & RULE_REGEX_EXTENDED)
 				flags[used++] = 'x';
 			flags[used] = '\0';
-			(void)rule_prefilter_add_regex(builder, (unsigned)i,
-			    rule_regex_pattern(rule->regex), flags);
+			if (rule_prefilter_add_regex(builder, (unsigned)i,
+			    rule_regex_pattern(rule->regex), flags) != 1 &&
+			    types[t] == RULESET_BODY)
+				ruleset_add_squeezed_literals(ruleset,
+				    &squeezed_builder, i, flags);
 		}
 		if (!any) {
 			rule_prefilter_builder_free(&builder);
@@ -583,6 +618,8 @@ ruleset_build_prefilters(struct ruleset *ruleset)
 		}
 		ruleset->prefilters[types[t]] = rule_prefilter_build(&builder);
 	}
+	if (squeezed_builder != NULL)
+		ruleset->squeezed_prefilter = rule_prefilter_build(&squeezed_builder);
 }
 
 struct ruleset_needed_marking {
@@ -775,6 +812,7 @@ ruleset_unref(struct ruleset **ruleset_p)
 	rule_meta_set_free(&ruleset->metas);
 	for (size_t t = 0; t < RULESET_TYPE_COUNT; t++)
 		rule_prefilter_free(&ruleset->prefilters[t]);
+	rule_prefilter_free(&ruleset->squeezed_prefilter);
 	arena_free(&ruleset->arena);
 	rule_file_free(&ruleset->rule_file);
 	free(ruleset->skipped);
@@ -831,6 +869,12 @@ const struct received_options *
 ruleset_received_options(const struct ruleset *ruleset)
 {
 	return &ruleset->received;
+}
+
+const struct rule_prefilter *
+ruleset_squeezed_prefilter(const struct ruleset *ruleset)
+{
+	return ruleset->squeezed_prefilter;
 }
 
 const struct rule_prefilter *

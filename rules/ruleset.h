@@ -63,6 +63,10 @@ struct ruleset_rule {
 	 * needed meta reads. A sub-rule no such meta reads is not run
 	 * (SpamAssassin runs it and ignores the result). */
 	bool needed;
+	/* A body regex rule with no literal the prefilter can use, whose
+	 * literals in squeezed ASCII lines are in
+	 * ruleset_squeezed_prefilter(). */
+	bool squeezed_prefiltered;
 	struct rule_file_action action;
 	const char *file;                /* where it was defined */
 	unsigned line;
@@ -127,6 +131,12 @@ const size_t *ruleset_of_type(const struct ruleset *ruleset,
 struct rule_prefilter;
 const struct rule_prefilter *ruleset_prefilter(const struct ruleset *ruleset,
     enum ruleset_type type);
+
+/* The prefilter for squeezed body lines (rule_prefilter_squeeze), over
+ * the squeezed_prefiltered rules only (rule_prefilter_extract_squeezed);
+ * NULL when there are none. */
+const struct rule_prefilter *ruleset_squeezed_prefilter(
+    const struct ruleset *ruleset);
 
 /* trusted_networks / internal_networks of the rule files, for the
  * Received trail (lib/received.h). */

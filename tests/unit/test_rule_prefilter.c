@@ -17,6 +17,7 @@
 #include "lib/buffer.h"
 #include "tests/unit/harness.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <pcre2.h>
 #include <sys/stat.h>
@@ -84,7 +85,8 @@ static const struct extract_case extract_cases[] = {
 	{ "a(?:bc)*def", "", 1, "def" },
 	{ "ab+cd", "", 1, "bcd" },
 	{ "x{3}yz", "", 1, "xxxyz" },
-	{ "a{2,3}bcd", "", 1, "abcd" },
+	{ "a{2,3}bcd", "", 1, "aabcd" },
+	{ "(?:[sz]|x){1,2}pq", "", 1, "spq|xpq|zpq" },
 	{ "(?:ab){2,}c", "", 1, "abab" },
 	{ "(?:abc)+", "", 1, "abc" },
 	{ "(?:abc){1,}", "", 1, "abc" },
@@ -1021,6 +1023,144 @@ test_soundness_generated(void)
 	arena_free(&arena);
 }
 
+/* Whether literal occurs in text, ASCII case-insensitively. */
+static bool
+naive_contains(const unsigned char *text, size_t length,
+    struct string_view literal)
+{
+	size_t i, j;
+
+	for (i = 0; i + literal.length <= length; i++) {
+		for (j = 0; j < literal.length; j++)
+			if (tolower(text[i + j]) !=
+			    tolower((unsigned char)literal.data[j]))
+				break;
+		if (j == literal.length)
+			return true;
+	}
+	return false;
+}
+
+/* Squeezed extraction (rule_prefilter_extract_squeezed) on fixed cases:
+ * junk between letters and look-alike bytes above 0x7f. */
+static void
+test_extract_squeezed(void)
+{
+	static const struct extract_case cases[] = {
+		{ "v[_\\W]{0,3}i[_\\W]{0,3}a", "i", 1, "via" },
+		{ "(?:\\b|\\s)[_\\W]{0,3}[a4\\xe0-\\xe6@][_\\W]{0,3}m[_\\W]{0,3}"
+		    "b[_\\W]{0,3}n", "i", 1, "mbn" },
+		{ "c[l!|1]ick here", "", 1, "c1ickhere|cickhere|clickhere" },
+		{ "(?:[pP]|[\\xd1][\\x80])(?:[oO0]|\\xce\\xbf)rn", "i", 1,
+		    "p0rn|porn" },
+		{ "\\xc3\\xa9t\\xc3\\xa9", "", 1, "" },
+		{ "[\\xe0-\\xe6]bc", "", 1, "" },
+		{ "[^a]bcd", "", 1, "bcd" },
+		{ "a.b.c", "", 0, NULL },
+		{ "[[:punct:]]*abc", "", 1, "abc" },
+		{ "x\\sy\\sz", "", 1, "xyz" },
+	};
+	const struct extract_case *c;
+	struct string_view *literals;
+	struct arena *arena;
+	unsigned char squeezed[64];
+	size_t i, count, length;
+	char *joined;
+	int ret;
+
+	for (i = 0; i < ARRAY_LENGTH(cases); i++) {
+		c = &cases[i];
+		arena = arena_new("test", 0);
+		ret = rule_prefilter_extract_squeezed(arena, c->pattern,
+		    c->flags, &literals, &count);
+		joined = ret == 1 ? join_literals(literals, count) : NULL;
+		if (ret != c->ret || (ret == 1 &&
+		    strcmp(joined, c->literals) != 0))
+			test_fail(__FILE__, __LINE__,
+			    "squeezed /%s/%s: got %d \"%s\", want %d \"%s\"",
+			    c->pattern, c->flags, ret,
+			    joined != NULL ? joined : "",
+			    c->ret, c->literals != NULL ? c->literals : "");
+		free(joined);
+		arena_free(&arena);
+	}
+	test_assert(rule_prefilter_squeeze((const unsigned char *)
+	    "V.i-a_g r@a 4U!", 15, squeezed, &length));
+	test_assert_int(length, 8);
+	test_assert(memcmp(squeezed, "Viagra4U", 8) == 0);
+	test_assert(!rule_prefilter_squeeze((const unsigned char *)
+	    "caf\xc3\xa9", 5, squeezed, &length));
+}
+
+/* Soundness of squeezed literals on generated regexes: whenever PCRE2
+ * (byte mode) matches an ASCII text, the squeezed text holds one of the
+ * rule's squeezed literals (or the rule had none to give). */
+static void
+test_soundness_squeezed(void)
+{
+	enum { REGEXES = 600, SAMPLES = 16 };
+	struct arena *arena = arena_new("generator", 0);
+	struct buffer pattern, text;
+	pcre2_match_data *match = pcre2_match_data_create(16, NULL);
+	unsigned char *squeezed;
+	uint32_t seed = 7;
+	size_t i, j, k, count, length, with_literals = 0, matched = 0;
+
+	buffer_init(&pattern, 0);
+	buffer_init(&text, 0);
+	for (i = 0; i < REGEXES; i++) {
+		struct node *root = rule_generate(arena, &seed);
+		const char *flags = next_random(&seed) % 2 ? "i" : "";
+		struct string_view *literals;
+		struct arena *scratch = arena_new("literals", 0);
+		pcre2_code *code;
+		int ret;
+
+		pattern_render(root, &pattern, false, &seed);
+		ret = rule_prefilter_extract_squeezed(scratch,
+		    buffer_string(&pattern), flags, &literals, &count);
+		test_assert(ret >= 0);
+		code = compile_regex(buffer_string(&pattern), flags, false);
+		test_require(code != NULL);
+		with_literals += ret == 1;
+		for (j = 0; ret == 1 && j < SAMPLES; j++) {
+			buffer_reset(&text);
+			if (j % 2 == 1)
+				ASSERT(buffer_append_string(&text, "x- ") ==
+				    0);
+			node_sample(root, &text, &seed);
+			squeezed = alloc_array(buffer_length(&text) + 1, 1);
+			if (!rule_prefilter_squeeze(buffer_data(&text),
+			    buffer_length(&text), squeezed, &length) ||
+			    !regex_matches(code, match, buffer_data(&text),
+			    buffer_length(&text))) {
+				free(squeezed);
+				continue;
+			}
+			matched++;
+			for (k = 0; k < count; k++)
+				if (naive_contains(squeezed, length,
+				    literals[k]))
+					break;
+			if (k == count)
+				test_fail(__FILE__, __LINE__,
+				    "squeezed miss: /%s/%s on \"%s\"",
+				    buffer_string(&pattern), flags,
+				    buffer_string(&text));
+			free(squeezed);
+		}
+		pcre2_code_free(code);
+		arena_free(&scratch);
+	}
+	printf("# squeezed: %d regexes, %zu with literals; %zu ASCII "
+	    "matches checked\n", REGEXES, with_literals, matched);
+	test_assert(matched > 1000);
+	pcre2_match_data_free(match);
+	buffer_deinit(&pattern);
+	buffer_deinit(&text);
+	arena_free(&arena);
+}
+
 /* The same, with strings sampled from each regex's AST, so most samples
  * match. SLUICE_PREFILTER_ROUNDS=N runs N times as many regexes. */
 static void
@@ -1588,6 +1728,8 @@ main(void)
 		TEST_CASE(test_scan_random),
 		TEST_CASE(test_scan_streams),
 		TEST_CASE(test_soundness_generated),
+		TEST_CASE(test_extract_squeezed),
+		TEST_CASE(test_soundness_squeezed),
 		TEST_CASE(test_soundness_sampled),
 		TEST_CASE(test_scan_speed),
 		TEST_CASE(test_stock_rules),
