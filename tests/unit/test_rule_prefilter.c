@@ -177,7 +177,9 @@ join_literals(const struct string_view *literals, size_t count)
 }
 
 static void
-test_extract_table(void)
+check_extract_cases(const struct extract_case *cases, size_t count_cases,
+    int (*extract)(struct arena *, const char *, const char *,
+    struct string_view **, size_t *), const char *mode)
 {
 	const struct extract_case *c;
 	struct string_view *literals;
@@ -186,24 +188,30 @@ test_extract_table(void)
 	char *joined;
 	int ret;
 
-	test_require(ARRAY_LENGTH(extract_cases) >= 60);
-	for (i = 0; i < ARRAY_LENGTH(extract_cases); i++) {
-		c = &extract_cases[i];
+	for (i = 0; i < count_cases; i++) {
+		c = &cases[i];
 		arena = arena_new("test", 0);
-		ret = rule_prefilter_extract(arena, c->pattern, c->flags,
-		    &literals, &count);
+		ret = extract(arena, c->pattern, c->flags, &literals, &count);
 		joined = ret == 1 ? join_literals(literals, count) : NULL;
 		if (ret != c->ret || (ret == 1 &&
 		    strcmp(joined, c->literals) != 0) ||
 		    (ret != 1 && (literals != NULL || count != 0)))
 			test_fail(__FILE__, __LINE__,
-			    "/%s/%s: got %d \"%s\", want %d \"%s\"",
+			    "%s/%s/%s: got %d \"%s\", want %d \"%s\"", mode,
 			    c->pattern, c->flags, ret,
 			    joined != NULL ? joined : "",
 			    c->ret, c->literals != NULL ? c->literals : "");
 		free(joined);
 		arena_free(&arena);
 	}
+}
+
+static void
+test_extract_table(void)
+{
+	test_require(ARRAY_LENGTH(extract_cases) >= 60);
+	check_extract_cases(extract_cases, ARRAY_LENGTH(extract_cases),
+	    rule_prefilter_extract, "");
 }
 
 static void
@@ -1060,30 +1068,11 @@ test_extract_squeezed(void)
 		{ "[[:punct:]]*abc", "", 1, "abc" },
 		{ "x\\sy\\sz", "", 1, "xyz" },
 	};
-	const struct extract_case *c;
-	struct string_view *literals;
-	struct arena *arena;
 	unsigned char squeezed[64];
-	size_t i, count, length;
-	char *joined;
-	int ret;
+	size_t length;
 
-	for (i = 0; i < ARRAY_LENGTH(cases); i++) {
-		c = &cases[i];
-		arena = arena_new("test", 0);
-		ret = rule_prefilter_extract_squeezed(arena, c->pattern,
-		    c->flags, &literals, &count);
-		joined = ret == 1 ? join_literals(literals, count) : NULL;
-		if (ret != c->ret || (ret == 1 &&
-		    strcmp(joined, c->literals) != 0))
-			test_fail(__FILE__, __LINE__,
-			    "squeezed /%s/%s: got %d \"%s\", want %d \"%s\"",
-			    c->pattern, c->flags, ret,
-			    joined != NULL ? joined : "",
-			    c->ret, c->literals != NULL ? c->literals : "");
-		free(joined);
-		arena_free(&arena);
-	}
+	check_extract_cases(cases, ARRAY_LENGTH(cases),
+	    rule_prefilter_extract_squeezed, "squeezed ");
 	test_assert(rule_prefilter_squeeze((const unsigned char *)
 	    "V.i-a_g r@a 4U!", 15, squeezed, &length));
 	test_assert_int(length, 8);
