@@ -153,6 +153,15 @@ spool_write(struct spool *spool, const struct spool_envelope *envelope,
 	if (buffer_append_string(&header, "\nfrom ") < 0)
 		log_panic("spool header overflow");
 	spool_append_token(&header, envelope->mail_from, "<>");
+	if (envelope->ret != SPOOL_RET_DEFAULT ||
+	    (envelope->envid != NULL && envelope->envid[0] != '\0')) {
+		if (buffer_printf(&header, "\ndsn %s ",
+		    envelope->ret == SPOOL_RET_FULL ? "full" :
+		    envelope->ret == SPOOL_RET_HEADERS ? "hdrs" : "-") < 0)
+			log_panic("spool header overflow");
+		spool_append_token(&header, envelope->envid != NULL ?
+		    envelope->envid : "", "-");
+	}
 	for (i = 0; i < envelope->recipient_count; i++) {
 		const struct spool_recipient *r = &envelope->recipients[i];
 		if (buffer_append_string(&header, "\nrcpt ") < 0)
@@ -161,6 +170,12 @@ spool_write(struct spool *spool, const struct spool_envelope *envelope,
 		if (buffer_append(&header, " ", 1) < 0)
 			log_panic("spool header overflow");
 		spool_append_token(&header, r->mailbox, "-");
+		if (r->notify == 0 && (r->orcpt == NULL || r->orcpt[0] == '\0'))
+			continue;
+		if (buffer_printf(&header, " %u ", r->notify) < 0)
+			log_panic("spool header overflow");
+		spool_append_token(&header, r->orcpt != NULL ? r->orcpt : "",
+		    "-");
 	}
 	if (buffer_append(&header, "\n\n", 2) < 0)
 		log_panic("spool header overflow");
@@ -269,8 +284,29 @@ spool_parse(const unsigned char *data, size_t length, struct arena *arena,
 				*error_r = error_set("bad from line");
 				return -1;
 			}
+		} else if (strcmp(line, "dsn") == 0) {
+			space = strchr(value, ' ');
+			if (space == NULL) {
+				*error_r = error_set("bad dsn line");
+				return -1;
+			}
+			*space = '\0';
+			if (strcmp(value, "full") == 0)
+				envelope->ret = SPOOL_RET_FULL;
+			else if (strcmp(value, "hdrs") == 0)
+				envelope->ret = SPOOL_RET_HEADERS;
+			else if (strcmp(value, "-") != 0) {
+				*error_r = error_set("bad dsn line");
+				return -1;
+			}
+			if (spool_decode_token(space + 1, "-",
+			    &envelope->envid) < 0) {
+				*error_r = error_set("bad dsn line");
+				return -1;
+			}
 		} else if (strcmp(line, "rcpt") == 0) {
 			struct spool_recipient *r;
+			char *extra;
 			space = strchr(value, ' ');
 			if (space == NULL ||
 			    envelope->recipient_count >= SPOOL_MAX_RECIPIENTS) {
@@ -287,6 +323,27 @@ spool_parse(const unsigned char *data, size_t length, struct arena *arena,
 				capacity *= 2;
 			}
 			r = &envelope->recipients[envelope->recipient_count++];
+			/* Optional DSN fields: NOTIFY bits and ORCPT. */
+			extra = strchr(space + 1, ' ');
+			r->orcpt = "";
+			if (extra != NULL) {
+				char *orcpt = strchr(extra + 1, ' ');
+				unsigned long notify;
+				*extra = '\0';
+				if (orcpt == NULL) {
+					*error_r = error_set("bad rcpt line");
+					return -1;
+				}
+				*orcpt++ = '\0';
+				notify = strtoul(extra + 1, &end, 10);
+				if (*end != '\0' || notify > 15 ||
+				    spool_decode_token(orcpt, "-",
+				    &r->orcpt) < 0) {
+					*error_r = error_set("bad rcpt line");
+					return -1;
+				}
+				r->notify = (unsigned)notify;
+			}
 			if (spool_decode_token(value, "<>", &r->address) < 0 ||
 			    spool_decode_token(space + 1, "-", &r->mailbox) < 0) {
 				*error_r = error_set("bad rcpt line");
@@ -298,6 +355,8 @@ spool_parse(const unsigned char *data, size_t length, struct arena *arena,
 			return -1;
 		}
 	}
+	if (envelope->envid == NULL)
+		envelope->envid = "";
 	if (envelope->id == NULL || envelope->mail_from == NULL ||
 	    envelope->hostname == NULL ||
 	    envelope->client_address == NULL ||

@@ -12,7 +12,8 @@
  * File format (text header, then the raw message):
  *   SLUICE-SPOOL 1\n
  *   id ID\n  received UNIXTIME\n  host NAME\n  client IP HELO\n  from ADDRESS\n
- *   rcpt ADDRESS MAILBOX\n ... \n        (one line per recipient)
+ *   [dsn RET ENVID\n]                     (RFC 3461 MAIL parameters)
+ *   rcpt ADDRESS MAILBOX [NOTIFY ORCPT]\n  (one line per recipient)
  *   \n
  *   message bytes (CRLF line endings)
  *
@@ -31,9 +32,27 @@
 
 struct spool;
 
+/* RFC 3461 NOTIFY, as bits; 0 means the client gave none (the default:
+ * failure and, at the relay's discretion, delay). */
+enum spool_notify {
+	SPOOL_NOTIFY_NEVER = 1 << 0,
+	SPOOL_NOTIFY_SUCCESS = 1 << 1,
+	SPOOL_NOTIFY_FAILURE = 1 << 2,
+	SPOOL_NOTIFY_DELAY = 1 << 3,
+};
+
+/* RFC 3461 RET: what a bounce carries of the message. */
+enum spool_ret {
+	SPOOL_RET_DEFAULT,	/* none given: the relay's choice */
+	SPOOL_RET_FULL,
+	SPOOL_RET_HEADERS,
+};
+
 struct spool_recipient {
 	const char *address; /* as given in RCPT TO */
 	const char *mailbox; /* canonical local mailbox, "" if not local */
+	unsigned notify;     /* enum spool_notify bits, 0: not given */
+	const char *orcpt;   /* ORCPT decoded ("rfc822;a@b"), "" if none */
 };
 
 struct spool_envelope {
@@ -44,6 +63,8 @@ struct spool_envelope {
 	const char *client_address;
 	const char *helo;
 	const char *mail_from; /* "" for the null sender */
+	enum spool_ret ret;    /* MAIL FROM RET= */
+	const char *envid;     /* MAIL FROM ENVID= decoded, "" if none */
 	struct spool_recipient *recipients;
 	size_t recipient_count;
 };

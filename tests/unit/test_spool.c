@@ -27,14 +27,18 @@ test_spool_round_trip(void)
 {
 	struct spool *spool = open_spool("roundtrip");
 	struct spool_recipient recipients[] = {
-		{ "\"john doe\"@example.test", "john@example.test" },
-		{ "j\xc3\xb6rg+tag@example.test", "jorg@example.test" },
-		{ "a+b=c@example.test", "" },
+		{ .address = "\"john doe\"@example.test",
+		    .mailbox = "john@example.test" },
+		{ .address = "j\xc3\xb6rg+tag@example.test",
+		    .mailbox = "jorg@example.test" },
+		{ "a+b=c@example.test", "", SPOOL_NOTIFY_FAILURE |
+		    SPOOL_NOTIFY_DELAY, "rfc822;a+b=c@example.test" },
 	};
 	struct spool_envelope envelope = {
 		.received = 1764057531, .hostname = "mx.example.test",
 		.client_address = "192.0.2.7",
 		.helo = "client.example", .mail_from = "",
+		.ret = SPOOL_RET_HEADERS, .envid = "QQ 314159",
 		.recipients = recipients, .recipient_count = 3,
 	};
 	struct spool_envelope back;
@@ -66,6 +70,15 @@ test_spool_round_trip(void)
 	test_assert_string(back.recipients[1].mailbox, "jorg@example.test");
 	test_assert_string(back.recipients[2].address, "a+b=c@example.test");
 	test_assert_string(back.recipients[2].mailbox, "");
+	/* DSN parameters (RFC 3461) survive, absent ones stay absent. */
+	test_assert_int(back.ret, SPOOL_RET_HEADERS);
+	test_assert_string(back.envid, "QQ 314159");
+	test_assert_int(back.recipients[0].notify, 0);
+	test_assert_string(back.recipients[0].orcpt, "");
+	test_assert_int(back.recipients[2].notify,
+	    SPOOL_NOTIFY_FAILURE | SPOOL_NOTIFY_DELAY);
+	test_assert_string(back.recipients[2].orcpt,
+	    "rfc822;a+b=c@example.test");
 	test_assert_int(length, 34);
 	test_assert(memcmp(message, "Received: x\r\nSubject: hi\r\n\r\nbody\r\n",
 	    34) == 0);
@@ -92,8 +105,8 @@ static void
 test_spool_recover_order_and_tmp_cleanup(void)
 {
 	struct spool *spool = open_spool("recover");
-	struct spool_recipient recipient = { "a@example.test",
-		"a@example.test" };
+	struct spool_recipient recipient = { .address = "a@example.test",
+		.mailbox = "a@example.test" };
 	struct spool_envelope envelope = {
 		.client_address = "192.0.2.1", .helo = "", .mail_from = "s@x.test",
 		.hostname = "h",
