@@ -15,6 +15,11 @@ rules_libsluice_rules_a_SOURCES = \
 	rules/rule_eval_body.c \
 	rules/rule_html.c rules/rule_html.h
 
+# Rule sets from .cf text for the rules tests.
+check_LIBRARIES += tests/unit/libsluice_rules_fixture.a
+tests_unit_libsluice_rules_fixture_a_SOURCES = \
+	tests/unit/rules_fixture.c tests/unit/rules_fixture.h
+
 check_PROGRAMS += \
 	tests/unit/test_rule_file \
 	tests/unit/test_rule_regex \
@@ -29,8 +34,11 @@ tests_unit_test_rule_file_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_regex_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_meta_LDADD = rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_prefilter_LDADD = rules/libsluice_rules.a $(LDADD)
-tests_unit_test_rule_eval_LDADD = rules/libsluice_rules.a $(LDADD)
+tests_unit_test_rule_eval_LDADD = tests/unit/libsluice_rules_fixture.a \
+	rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_replace_LDADD = rules/libsluice_rules.a $(LDADD)
-tests_unit_test_rule_eval_builtin_LDADD = rules/libsluice_rules.a $(LDADD)
+tests_unit_test_rule_eval_builtin_LDADD = tests/unit/libsluice_rules_fixture.a \
+	rules/libsluice_rules.a $(LDADD)
 tests_unit_test_rule_html_LDADD = rules/libsluice_rules.a $(LDADD)
-tests_unit_test_ruleset_LDADD = rules/libsluice_rules.a $(LDADD)
+tests_unit_test_ruleset_LDADD = tests/unit/libsluice_rules_fixture.a \
+	rules/libsluice_rules.a $(LDADD)

@@ -5,24 +5,8 @@
 #include "rules/rule_eval.h"
 #include "rules/ruleset.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/rules_fixture.h"
 
-static struct ruleset *
-build(const char *name, const char *cf)
-{
-	char path[512];
-	const char *paths[1] = { path }, *error = NULL;
-	struct ruleset_options options = { .paths = paths, .path_count = 1 };
-	struct ruleset *ruleset = NULL;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s.cf", test_temp_dir(), name);
-	f = fopen(path, "w");
-	fputs(cf, f);
-	fclose(f);
-	if (ruleset_build(&options, &ruleset, &error) < 0)
-		test_fail(__FILE__, __LINE__, "ruleset_build: %s", error);
-	return ruleset;
-}
 
 /* Runs ruleset over message text; returns the hits as "A,B,C". */
 static const char *
@@ -49,7 +33,7 @@ run(struct ruleset *ruleset, struct arena *arena, const char *text,
 static void
 test_rule_eval_headers(void)
 {
-	struct ruleset *ruleset = build("headers",
+	struct ruleset *ruleset = rules_fixture_build("headers",
 	    "header SUBJ_DECODED Subject =~ /^caf\xc3\xa9 ol\xc3\xa9\\n\\z/\n"
 	    "header SUBJ_RAW Subject:raw =~ /=\\?utf-8\\?/i\n"
 	    "header FROM_ADDR From:addr =~ /^bob\\@example\\.test$/\n"
@@ -82,7 +66,7 @@ test_rule_eval_headers(void)
 static void
 test_rule_eval_body_views(void)
 {
-	struct ruleset *ruleset = build("body",
+	struct ruleset *ruleset = rules_fixture_build("body",
 	    "body SUBJECT_FIRST /^Hello there\\n$/\n"
 	    "body JOINED /one two three/\n"
 	    "body NOT_ACROSS_PARAGRAPHS /three four/\n"
@@ -121,7 +105,7 @@ test_rule_eval_body_views(void)
 static void
 test_rule_eval_builtin_evals(void)
 {
-	struct ruleset *ruleset = build("evals",
+	struct ruleset *ruleset = rules_fixture_build("evals",
 	    "header CAPS eval:subject_is_all_caps()\n"
 	    "header TWO_TO eval:check_header_count_range('To','2','5')\n"
 	    "body SHORT eval:check_body_length('10')\n"
@@ -147,7 +131,7 @@ test_rule_eval_builtin_evals(void)
 static void
 test_ruleset_lint_counts(void)
 {
-	struct ruleset *ruleset = build("lint",
+	struct ruleset *ruleset = rules_fixture_build("lint",
 	    "body GOOD /ok/\n"
 	    "body BAD /unbalanced(/\n"
 	    "body ZERO /x/\nscore ZERO 0\n"
@@ -170,7 +154,7 @@ test_ruleset_lint_counts(void)
 static void
 test_ruleset_metas_over_skipped_rules(void)
 {
-	struct ruleset *ruleset = build("chain",
+	struct ruleset *ruleset = rules_fixture_build("chain",
 	    "body GOOD /ok/\n"
 	    "body NEEDS eval:not_implemented_here()\n"
 	    "meta M3 M2 || GOOD\n"
@@ -199,7 +183,7 @@ test_ruleset_metas_over_skipped_rules(void)
 static void
 test_ruleset_unneeded_subrules(void)
 {
-	struct ruleset *ruleset = build("needed",
+	struct ruleset *ruleset = rules_fixture_build("needed",
 	    "body __USED /alpha/\n"
 	    "body __INNER /beta/\n"
 	    "meta __MIDDLE __INNER\n"

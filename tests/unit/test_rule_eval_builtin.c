@@ -15,29 +15,20 @@
 #include "rules/rule_eval_builtin.h"
 #include "rules/ruleset.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/rules_fixture.h"
 
 struct eval_case {
 	const char *message;
 	const char *hits;	/* sorted, comma-separated */
 };
 
+/* Every rule of these tests must compile. */
 static struct ruleset *
 build(const char *name, const char *cf)
 {
-	char path[512];
-	const char *paths[1] = { path }, *error = NULL;
-	struct ruleset_options options = { .paths = paths, .path_count = 1 };
-	struct ruleset *ruleset = NULL;
+	struct ruleset *ruleset = rules_fixture_build(name, cf);
 	size_t count;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s.cf", test_temp_dir(), name);
-	f = fopen(path, "w");
-	ASSERT(f != NULL);
-	fputs(cf, f);
-	fclose(f);
-	if (ruleset_build(&options, &ruleset, &error) < 0)
-		test_fail(__FILE__, __LINE__, "ruleset_build: %s", error);
 	if (ruleset != NULL) {
 		(void)ruleset_skipped(ruleset, &count);
 		if (count != 0)

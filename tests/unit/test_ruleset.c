@@ -2,30 +2,10 @@
  * skipped as invalid, and which problems of a rebuilt set are new. */
 #include "rules/ruleset.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/rules_fixture.h"
 
 /* Builds a rule set from cf written to name.cf in the temp directory
  * (the same name overwrites, as an admin edits a file in place). */
-static struct ruleset *
-build(const char *name, const char *cf)
-{
-	char path[512];
-	const char *paths[1] = { path }, *error = NULL;
-	struct ruleset_options options = { .paths = paths, .path_count = 1 };
-	struct ruleset *ruleset = NULL;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s.cf", test_temp_dir(), name);
-	f = fopen(path, "w");
-	if (f == NULL) {
-		test_fail(__FILE__, __LINE__, "fopen %s", path);
-		return NULL;
-	}
-	fputs(cf, f);
-	fclose(f);
-	if (ruleset_build(&options, &ruleset, &error) < 0)
-		test_fail(__FILE__, __LINE__, "ruleset_build: %s", error);
-	return ruleset;
-}
 
 static const struct ruleset_skip *
 find_skip(const struct ruleset *ruleset, const char *rule)
@@ -52,7 +32,7 @@ ends_with(const char *text, const char *suffix)
 static void
 test_ruleset_skips_marked_invalid(void)
 {
-	struct ruleset *ruleset = build("invalid",
+	struct ruleset *ruleset = rules_fixture_build("invalid",
 	    "body GOOD /hello/\n"
 	    "body BAD_REGEX /(/\n"
 	    "meta BAD_META GOOD &\n"
@@ -86,9 +66,9 @@ test_ruleset_skips_marked_invalid(void)
 static void
 test_ruleset_new_problems_none(void)
 {
-	struct ruleset *current = build("none",
+	struct ruleset *current = rules_fixture_build("none",
 	    "body ONE /hello/\nscore ONE 1\n");
-	struct ruleset *candidate = build("none",
+	struct ruleset *candidate = rules_fixture_build("none",
 	    "body ONE /hello/\nscore ONE 1\nbody TWO /world/\n"
 	    "unknown_directive whatever\n"
 	    "body NO_EVAL eval:no_such_function()\n");
@@ -107,9 +87,9 @@ test_ruleset_new_problems_none(void)
 static void
 test_ruleset_new_problems_regex(void)
 {
-	struct ruleset *current = build("regex",
+	struct ruleset *current = rules_fixture_build("regex",
 	    "body ONE /hello/\n");
-	struct ruleset *candidate = build("regex",
+	struct ruleset *candidate = rules_fixture_build("regex",
 	    "body ONE /hello/\nbody BROKEN /(/\n");
 	const char *first = NULL;
 
@@ -131,16 +111,16 @@ test_ruleset_new_problems_known_ones_excused(void)
 {
 	/* A broken rule the running set has already is not new, even when
 	 * lines above it moved; a second broken copy elsewhere is. */
-	struct ruleset *current = build("known",
+	struct ruleset *current = rules_fixture_build("known",
 	    "body BROKEN /(/\n"
 	    "score ONE 1 2\n"
 	    "body ONE /x/\n");
-	struct ruleset *moved = build("known",
+	struct ruleset *moved = rules_fixture_build("known",
 	    "body ADDED /fine/\n\n"
 	    "body BROKEN /(/\n"
 	    "body ONE /x/\n"
 	    "score ONE 1 2\n");
-	struct ruleset *more = build("known",
+	struct ruleset *more = rules_fixture_build("known",
 	    "body BROKEN /(/\n"
 	    "score ONE 1 2\n"
 	    "body ONE /x/\n"
@@ -162,15 +142,15 @@ test_ruleset_new_problems_known_ones_excused(void)
 static void
 test_ruleset_new_problems_diagnostics(void)
 {
-	struct ruleset *current = build("diagnostics",
+	struct ruleset *current = rules_fixture_build("diagnostics",
 	    "body ONE /x/\n");
-	struct ruleset *unterminated = build("diagnostics",
+	struct ruleset *unterminated = rules_fixture_build("diagnostics",
 	    "body ONE /x/\nif (1)\nbody TWO /y/\n");
-	struct ruleset *invalid = build("diagnostics",
+	struct ruleset *invalid = rules_fixture_build("diagnostics",
 	    "body ONE /x/\nscore ONE lots\n");
-	struct ruleset *twice_current = build("diagnostics",
+	struct ruleset *twice_current = rules_fixture_build("diagnostics",
 	    "body ONE /x/\nscore ONE lots\n");
-	struct ruleset *twice = build("diagnostics",
+	struct ruleset *twice = rules_fixture_build("diagnostics",
 	    "body ONE /x/\nscore ONE lots\nscore ONE lots\n");
 	const char *first = NULL;
 
