@@ -61,6 +61,8 @@ struct rule_eval_context {
 	unsigned char *squeeze_buffer;	/* one squeezed body line */
 	const struct html_text **rendered; /* per part index, on demand */
 	struct received_text relays;    /* X-Spam-Relays-* */
+	struct received_relay *relay_list; /* parsed, newest first */
+	size_t relay_count;
 	bool relays_ready;
 	uint64_t *candidates[RULESET_TYPE_COUNT]; /* prefilter results */
 	const struct rule_html **html_parts;
@@ -166,6 +168,97 @@ rule_eval_has_header(struct rule_eval_context *context, const char *name)
 	return mail_header_get(context->input->message->header, name) != NULL;
 }
 
+/* The Received trail, parsed once per message. */
+static void
+rule_eval_relays(struct rule_eval_context *context)
+{
+	if (context->relays_ready)
+		return;
+	context->relay_count = received_parse_all(context->arena,
+	    context->input->message->header, ruleset_received_options(
+	    context->ruleset), &context->relay_list);
+	received_format(context->arena, context->relay_list,
+	    context->relay_count, &context->relays);
+	context->relays_ready = true;
+}
+
+/* The address of the first (topmost) field called name, or NULL; with
+ * *after_received_r set when a Received field comes before it. */
+static const char *
+rule_eval_first_address(struct rule_eval_context *context, const char *name,
+    bool *after_received_r)
+{
+	const struct mail_header *header = context->input->message->header;
+	struct mail_header_address *addresses;
+	bool received = false;
+	size_t i, count;
+
+	for (i = 0; i < header->field_count; i++) {
+		const struct mail_header_field *field = &header->fields[i];
+		if (string_view_equal_cstring_case(field->name, "Received"))
+			received = true;
+		if (!string_view_equal_cstring_case(field->name, name))
+			continue;
+		*after_received_r = received;
+		count = mail_header_parse_addresses(context->arena,
+		    mail_header_decode(context->arena, field->value, NULL),
+		    &addresses);
+		return count > 0 && addresses[0].address != NULL ?
+		    addresses[0].address : NULL;
+	}
+	return NULL;
+}
+
+/* SpamAssassin's get_envelope_from() when the caller does not know MAIL
+ * FROM: the envelope sender the last untrusted relay (or, with none, the
+ * first trusted one) recorded; else X-Envelope-From, Envelope-Sender or
+ * Return-Path, each only when no Received field is above it (a list may
+ * have re-sent the message with a new sender since); nothing when an
+ * X-Sender meets a fetchmail Received line. */
+static const char *
+rule_eval_guess_envelope_from(struct rule_eval_context *context)
+{
+	static const char *const headers[] = { "Envelope-Sender",
+		"Return-Path" };
+	const struct received_relay *hop = NULL;
+	const char *found;
+	bool after_received;
+	size_t i;
+
+	rule_eval_relays(context);
+	for (i = 0; i < context->relay_count && hop == NULL; i++)
+		if (!context->relay_list[i].trusted)
+			hop = &context->relay_list[i];
+	if (hop == NULL && context->relay_count > 0)
+		hop = &context->relay_list[context->relay_count - 1];
+	if (hop != NULL && strchr(hop->envfrom, '@') != NULL &&
+	    hop->envfrom[0] != '@')
+		return hop->envfrom;
+	found = rule_eval_first_address(context, "X-Sender", &after_received);
+	if (found != NULL && strchr(found, '@') != NULL) {
+		const struct mail_header *header =
+		    context->input->message->header;
+		for (i = 0; i < header->field_count; i++)
+			if (string_view_equal_cstring_case(
+			    header->fields[i].name, "Received") &&
+			    memmem(header->fields[i].value.data,
+			    header->fields[i].value.length, "(fetchmail",
+			    10) != NULL)
+				return NULL;
+	}
+	found = rule_eval_first_address(context, "X-Envelope-From",
+	    &after_received);
+	if (found != NULL)
+		return after_received ? NULL : found;
+	for (i = 0; i < ARRAY_LENGTH(headers); i++) {
+		found = rule_eval_first_address(context, headers[i],
+		    &after_received);
+		if (found != NULL && !after_received)
+			return found;
+	}
+	return NULL;
+}
+
 /* Applies :addr / :name to the joined raw values in text. */
 static const char *
 rule_eval_addresses(struct rule_eval_context *context, const char *text,
@@ -259,17 +352,12 @@ rule_eval_compute_header(struct rule_eval_context *context,
 		rule_eval_append_values(context, &out, "Cc", raw || addr ||
 		    want_name);
 	} else if (strcasecmp(name, "EnvelopeFrom") == 0) {
-		if (context->input->envelope_from != NULL) {
-			rule_eval_put_string(&out,
-			    context->input->envelope_from);
+		const char *sender = context->input->envelope_from != NULL ?
+		    context->input->envelope_from :
+		    rule_eval_guess_envelope_from(context);
+		if (sender != NULL) {
+			rule_eval_put_string(&out, sender);
 			found = true;
-		} else if (rule_eval_has_header(context, "Return-Path")) {
-			const char *path = rule_eval_header(context,
-			    "Return-Path:addr");
-			if (path != NULL) {
-				rule_eval_put_string(&out, path);
-				found = true;
-			}
 		}
 		addr = want_name = false;
 	} else if (strcmp(name, "MESSAGEID") == 0) {
@@ -285,15 +373,7 @@ rule_eval_compute_header(struct rule_eval_context *context,
 	} else if (strncasecmp(name, "X-Spam-Relays-", 14) == 0) {
 		const char *kind = name + 14, *text = NULL;
 
-		if (!context->relays_ready) {
-			struct received_relay *relays;
-			size_t count = received_parse_all(context->arena,
-			    message->header, ruleset_received_options(
-				context->ruleset), &relays);
-			received_format(context->arena, relays, count,
-			    &context->relays);
-			context->relays_ready = true;
-		}
+		rule_eval_relays(context);
 		if (strcasecmp(kind, "Untrusted") == 0)
 			text = context->relays.untrusted;
 		else if (strcasecmp(kind, "Trusted") == 0)

@@ -213,6 +213,37 @@ test_ruleset_unneeded_subrules(void)
 	ruleset_unref(&ruleset);
 }
 
+/* Without MAIL FROM, EnvelopeFrom is guessed as SpamAssassin does: a
+ * Return-Path or X-Envelope-From counts only above every Received. */
+static void
+test_rule_eval_envelope_from_guess(void)
+{
+	struct ruleset *ruleset = rules_fixture_build("envfrom",
+	    "header ENV_BOB EnvelopeFrom =~ /^bob\\@example\\.test$/\n"
+	    "header ENV_ANY EnvelopeFrom =~ /./\n");
+	struct arena *arena = arena_new("test", 4096);
+
+	test_assert_string(run(ruleset, arena,
+	    "Return-Path: <bob@example.test>\n"
+	    "Received: from a (a [192.0.2.1]) by b; Mon, 1 Jan 2024 00:00:00 "
+	    "+0000\nSubject: x\n\nbody\n", NULL), "ENV_BOB,ENV_ANY");
+	test_assert_string(run(ruleset, arena,
+	    "Received: from a (a [192.0.2.1]) by b; Mon, 1 Jan 2024 00:00:00 "
+	    "+0000\nReturn-Path: <bob@example.test>\nSubject: x\n\nbody\n",
+	    NULL), "");
+	/* Found below a Received, X-Envelope-From ends the search. */
+	test_assert_string(run(ruleset, arena,
+	    "Return-Path: <bob@example.test>\n"
+	    "Received: from a (a [192.0.2.1]) by b; Mon, 1 Jan 2024 00:00:00 "
+	    "+0000\nX-Envelope-From: <eve@example.test>\nSubject: x\n\n"
+	    "body\n", NULL), "");
+	test_assert_string(run(ruleset, arena,
+	    "X-Envelope-From: bob@example.test\nSubject: x\n\nbody\n",
+	    NULL), "ENV_BOB,ENV_ANY");
+	arena_free(&arena);
+	ruleset_unref(&ruleset);
+}
+
 int
 main(void)
 {
@@ -223,6 +254,7 @@ main(void)
 		TEST_CASE(test_ruleset_lint_counts),
 		TEST_CASE(test_ruleset_metas_over_skipped_rules),
 		TEST_CASE(test_ruleset_unneeded_subrules),
+		TEST_CASE(test_rule_eval_envelope_from_guess),
 	};
 
 	return test_main(cases, ARRAY_LENGTH(cases));
