@@ -58,6 +58,8 @@ struct rule_eval_context {
 	uint64_t *body_line_bits;
 	size_t line_words;
 	uint64_t *squeezed_mask;	/* the squeezed_prefiltered body rules */
+	struct string_view *uri_subjects;	/* what uri rules test */
+	size_t uri_subject_count;
 	unsigned char *squeeze_buffer;	/* one squeezed body line */
 	const struct html_text **rendered; /* per part index, on demand */
 	struct received_text relays;    /* X-Spam-Relays-* */
@@ -806,6 +808,33 @@ rule_eval_squeezed_candidates(struct rule_eval_context *context,
 		row[w] |= context->squeezed_mask[w];
 }
 
+/* What uri rules run over: every link normalised and, where it differs,
+ * as written, as SpamAssassin tests both forms ("http://%77%77%77.x"
+ * must still show its escapes to HTTP_ESCAPED_HOST). */
+static const struct string_view *
+rule_eval_uri_subjects(struct rule_eval_context *context, size_t *count_r)
+{
+	const struct uri_extract_uri *uris;
+	size_t count, i, n = 0;
+
+	if (context->uri_subjects == NULL) {
+		uris = rule_eval_uris(context, &count);
+		context->uri_subjects = arena_array(context->arena,
+		    2 * count + 1, sizeof(struct string_view));
+		for (i = 0; i < count; i++) {
+			context->uri_subjects[n++] = string_view_make(
+			    uris[i].uri, uris[i].uri_length);
+			if (uris[i].raw != uris[i].uri &&
+			    strcmp(uris[i].raw, uris[i].uri) != 0)
+				context->uri_subjects[n++] =
+				    string_view_from_cstring(uris[i].raw);
+		}
+		context->uri_subject_count = n;
+	}
+	*count_r = context->uri_subject_count;
+	return context->uri_subjects;
+}
+
 /* Which rules of type can match this message at all (see
  * rule_prefilter.h); computed once per type, on first need. */
 static const uint64_t *
@@ -814,7 +843,6 @@ rule_eval_candidates(struct rule_eval_context *context,
 {
 	const struct rule_prefilter *prefilter = ruleset_prefilter(
 	    context->ruleset, type);
-	const struct uri_extract_uri *uris;
 	const struct string_view *views;
 	uint64_t *bits;
 	size_t count, i, w, words;
@@ -860,11 +888,11 @@ rule_eval_candidates(struct rule_eval_context *context,
 			    views[i].length, bits);
 		break;
 	case RULESET_URI:
-		uris = rule_eval_uris(context, &count);
+		views = rule_eval_uri_subjects(context, &count);
 		for (i = 0; i < count; i++)
 			rule_prefilter_scan(prefilter,
-			    (const unsigned char *)uris[i].uri,
-			    uris[i].uri_length, bits);
+			    (const unsigned char *)views[i].data,
+			    views[i].length, bits);
 		break;
 	case RULESET_HEADER: {
 		/* Every header value a prefiltered rule can see is part of
@@ -947,11 +975,9 @@ static unsigned
 rule_eval_one(struct rule_eval_context *context,
     const struct ruleset_rule *rule, size_t index)
 {
-	const struct uri_extract_uri *uris;
 	const struct string_view *views;
-	struct string_view *uri_views;
 	const uint64_t *candidates;
-	size_t count, i;
+	size_t count;
 
 	if (rule->form == RULE_FILE_FORM_EVAL)
 		return rule->eval->run(context, rule);
@@ -985,14 +1011,8 @@ rule_eval_one(struct rule_eval_context *context,
 		return rule_eval_match(rule, context->input->message->raw.data,
 		    context->input->message->raw.length);
 	case RULESET_URI:
-		uris = rule_eval_uris(context, &count);
-		uri_views = arena_array(context->arena, count + 1,
-		    sizeof(*uri_views));
-		for (i = 0; i < count; i++)
-			uri_views[i] = string_view_make(uris[i].uri,
-			    uris[i].uri_length);
-		return rule_eval_match_views(rule, uri_views, count, NULL, 0,
-		    0);
+		views = rule_eval_uri_subjects(context, &count);
+		return rule_eval_match_views(rule, views, count, NULL, 0, 0);
 	case RULESET_META:
 	case RULESET_TYPE_COUNT:
 		break;
