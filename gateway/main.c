@@ -53,6 +53,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -116,6 +117,23 @@ report_ready(void)
 		close(ready_fd);
 		ready_fd = -1;
 	}
+}
+
+/* Sessions, listeners, spool and Maildir files all take descriptors:
+ * use every one the hard limit allows (the usual soft limit of 1024 is
+ * far below smtp.max_connections). */
+static void
+raise_file_limit(void)
+{
+	struct rlimit limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) < 0 ||
+	    limit.rlim_cur == limit.rlim_max)
+		return;
+	limit.rlim_cur = limit.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &limit) < 0)
+		log_warn("event=file_limit_not_raised error=%s",
+		    strerror(errno));
 }
 
 static void
@@ -338,6 +356,7 @@ main(int argc, char **argv)
 		log_open("sluiced", LOG_TARGET_SYSLOG);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	raise_file_limit();
 
 	server.config = config;
 	server.loop = loop_new();
