@@ -25,6 +25,7 @@ TARGET_P99_MS=100
 PYTHON=/usr/bin/python3
 
 cd "$(dirname "$0")/.."
+. bench/common.sh
 results=bench/results/idle_sessions.txt
 for program in gateway/sluiced cli/sluice; do
 	[ -x "$program" ] || {
@@ -47,25 +48,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	"$PYTHON" -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
-wait_port() {
-	local tries=0
-	until (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
-		tries=$((tries + 1))
-		[ "$tries" -lt 400 ] || { echo "port $1 never opened" >&2; return 1; }
-		sleep 0.05
-	done
-}
 
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-	    END { if (NR % 2) print v[(NR + 1) / 2];
-	          else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # One run; sets run_rss_mb, run_p50, run_p99, run_open.
 one_run() {

@@ -67,6 +67,7 @@ PYTHON=/usr/bin/python3
 RSPAMD_START_TIMEOUT=300
 
 cd "$(dirname "$0")/.."
+. bench/common.sh
 top=$(pwd)
 results=bench/results/scan_throughput.txt
 
@@ -95,25 +96,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now() {
-	date +%s.%N
-}
 
 # rate COUNT SECONDS: messages per second, one decimal.
 rate() {
 	awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", n / s }'
 }
 
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-	    END { if (NR % 2) print v[(NR + 1) / 2];
-	          else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
-free_port() {
-	"$PYTHON" -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # The sample: absolute paths, one per line, in $work/files.
 "$PYTHON" tests/compat/corpus.py --dest "$work/corpus" --count "$MESSAGES" \

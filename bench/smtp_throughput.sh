@@ -29,6 +29,7 @@ SMTP_SOURCE=/usr/sbin/smtp-source
 SMTP_SINK=/usr/sbin/smtp-sink
 
 cd "$(dirname "$0")/.."
+. bench/common.sh
 top=$(pwd)
 results=bench/results/smtp_throughput.txt
 
@@ -70,35 +71,14 @@ cleanup() {
 run_dirs=()
 trap cleanup EXIT
 
-free_port() {
-	/usr/bin/python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
-# Waits until something accepts on 127.0.0.1:$1, or fails after 20 s.
-wait_port() {
-	local tries=0
-	until (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
-		tries=$((tries + 1))
-		[ "$tries" -lt 400 ] || { echo "port $1 never opened" >&2; return 1; }
-		sleep 0.05
-	done
-}
 
-now() {
-	date +%s.%N
-}
 
 # rate MESSAGES START END: messages per second, one decimal.
 rate() {
 	awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.1f", n / (b - a) }'
 }
 
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-	    END { if (NR % 2) print v[(NR + 1) / 2];
-	          else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # Runs the load against 127.0.0.1:$1; sets load_start and run_rate
 # (messages per second). Any complaint of smtp-source fails the run.
