@@ -70,12 +70,8 @@ one_run() {
 		fi
 	} >"$dir/sluice.conf"
 	mkdir "$dir/state"
-	if [ "$(id -u)" -eq 0 ]; then
-		id sluice >/dev/null 2>&1 ||
-		    useradd --system --no-create-home \
-		    --shell /usr/sbin/nologin sluice
-		chown -R sluice: "$dir"
-	fi
+	ensure_sluice_user
+	[ "$(id -u)" -ne 0 ] || chown -R sluice: "$dir"
 	gateway/sluiced -c "$dir/sluice.conf" -f 2>"$dir/sluiced.log" &
 	pid=$!
 	children+=("$pid")
@@ -110,10 +106,7 @@ print(r["open"], r["failed"], "%.2f" % q(0.5), "%.2f" % q(0.99))' "$json")
 
 report=$(mktemp)
 {
-	echo "idle_sessions $(date -u +%Y-%m-%dT%H:%M:%SZ) rev" \
-	    "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-	echo "machine: $(nproc) cores," \
-	    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+	bench_header idle_sessions
 	echo "load: $SESSIONS idle sessions past EHLO on loopback, then" \
 	    "$PROBES new sessions timed connect -> 250 EHLO, $RUNS runs"
 } | tee "$report"
