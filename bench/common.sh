@@ -45,3 +45,17 @@ ensure_sluice_user() {
 		    --shell /usr/sbin/nologin sluice
 	fi
 }
+
+# Processes to kill and directories to remove (unless KEEP=1) when the
+# script exits; scripts add to them and call bench_cleanup from their
+# EXIT trap (bench_cleanup is the trap when they need nothing else).
+children=()
+dirs=()
+bench_cleanup() {
+	local pid
+	for pid in "${children[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	[ -n "${KEEP:-}" ] || rm -rf "${dirs[@]}"
+}
+trap bench_cleanup EXIT

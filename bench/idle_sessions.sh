@@ -38,19 +38,6 @@ done
 ulimit -Hn $((SESSIONS * 2 + 1024)) 2>/dev/null || true
 ulimit -Sn "$(ulimit -Hn)"
 
-children=()
-dirs=()
-cleanup() {
-	for pid in "${children[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	[ -n "${KEEP:-}" ] || rm -rf "${dirs[@]}"
-}
-trap cleanup EXIT
-
-
-
-
 # One run; sets run_rss_mb, run_p50, run_p99, run_open.
 one_run() {
 	local dir port pid fifo load_pid json

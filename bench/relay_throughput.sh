@@ -40,16 +40,6 @@ for tool in "$SMTP_SOURCE" "$SMTP_SINK" gateway/sluiced; do
 	}
 done
 
-children=()
-dirs=()
-cleanup() {
-	for pid in "${children[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	[ -n "${KEEP:-}" ] || rm -rf "${dirs[@]}"
-}
-trap cleanup EXIT
-
 # Starts smtp-sink on a free port counting into $1; sets sink_port and
 # sink_pid.
 start_sink() {

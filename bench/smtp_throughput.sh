@@ -56,19 +56,14 @@ if [ "$sink_only" = no ]; then
 	done
 fi
 
-children=()
 report=$(mktemp)
 cleanup() {
-	for pid in "${children[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
 	rm -f "$report"
-	# State directories go only now: on ext4, inodes freed in the last
-	# minutes make new ones slow to allocate, which would tax the runs
-	# that follow a deletion, not sluiced.
-	[ -n "${KEEP:-}" ] || rm -rf "${run_dirs[@]}"
+	# State directories go only at the end: on ext4, inodes freed in
+	# the last minutes make new ones slow to allocate, which would tax
+	# the runs that follow a deletion, not sluiced.
+	bench_cleanup
 }
-run_dirs=()
 trap cleanup EXIT
 
 
@@ -134,7 +129,7 @@ count_delivered() {
 sluiced_run() {
 	local dir port pid drained status
 	dir=$(mktemp -d /tmp/sluice-bench.XXXXXX)
-	run_dirs+=("$dir")
+	dirs+=("$dir")
 	port=$(free_port)
 	{
 		echo "# sluice.conf for bench/smtp_throughput.sh"
