@@ -13,7 +13,8 @@ gateway_libsluice_gateway_a_SOURCES = \
 	gateway/smtp_commands.c \
 	gateway/scan.c gateway/scan.h \
 	gateway/scan_rules.c gateway/scan_rules.h \
-	gateway/rules_loader.c gateway/rules_loader.h
+	gateway/rules_loader.c gateway/rules_loader.h \
+	gateway/smtp_client.c gateway/smtp_client.h
 
 sbin_PROGRAMS += gateway/sluiced
 gateway_sluiced_SOURCES = gateway/main.c
@@ -21,7 +22,14 @@ gateway_sluiced_LDADD = gateway/libsluice_gateway.a \
 	rules/libsluice_rules.a mailstore/libsluice_mailstore.a lib/libsluice_lib.a $(EXTERNAL_LIBS)
 
 check_PROGRAMS += tests/unit/test_server_config tests/unit/test_spool \
-	tests/unit/test_scan
+	tests/unit/test_scan tests/unit/test_smtp_client
 tests_unit_test_server_config_LDADD = gateway/libsluice_gateway.a $(LDADD)
 tests_unit_test_spool_LDADD = gateway/libsluice_gateway.a $(LDADD)
 tests_unit_test_scan_LDADD = gateway/libsluice_gateway.a $(LDADD)
+tests_unit_test_smtp_client_LDADD = gateway/libsluice_gateway.a $(LDADD)
+
+# Sends one message with the relay client (for tests/e2e/test_relay_client.py).
+noinst_PROGRAMS += tests/unit/smtp_client_send
+tests_unit_smtp_client_send_SOURCES = tests/unit/smtp_client_send.c
+tests_unit_smtp_client_send_LDADD = gateway/libsluice_gateway.a \
+	lib/libsluice_lib.a $(EXTERNAL_LIBS)

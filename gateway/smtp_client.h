@@ -21,7 +21,29 @@
  * Results are per recipient: every recipient of a transaction ends with
  * a reply (the peer's, or one the client made up for a connection or
  * protocol failure: 4.4.1 / 4.4.2 temporary, 5.x.x only for what the
- * peer said or for what can never work, such as SMTPUTF8). */
+ * peer said or for what can never work, such as SMTPUTF8).
+ *
+ * Made-up replies (smtp_client_reply.made_up) use code 421 with 4.4.1
+ * (no connection), 4.4.2 (timeout or lost connection; the stage is in
+ * the text: "timeout after RCPT (host[addr]:port)"), 4.4.3 (host name
+ * lookup failed), 4.5.0 (garbled or oversized reply), 4.7.4 (ENCRYPT and
+ * no STARTTLS) or 4.7.5 (TLS handshake failed); 550 5.6.7 (SMTPUTF8
+ * needed, not offered), 552 5.3.4 (larger than the peer's SIZE), 553
+ * 5.1.7 / 5.1.3 (a sender or recipient with control characters, which
+ * can never be sent). A reply is bounded: a peer's reply over 100 lines
+ * or a line over 2048 bytes is a 4.5.0 failure of the connection.
+ *
+ * Connection reuse: after each transaction that ran to its end the
+ * client sends RSET at once (eagerly), so smtp_client_reusable() is true
+ * right after smtp_client_send() exactly when the next transaction can
+ * start; smtp_client_cache_take() also drops a cached connection the
+ * peer has closed or written to meanwhile.
+ *
+ * Logs (lib/log.h, info): one line per connection, event=relay_connect
+ * (or relay_connect_failed), and one per transaction, event=relay_sent
+ * (or relay_failed) with dest=, peer=, recipients=, delivered=,
+ * deferred=, bounced=, code=, status=, tls=yes|no; never message
+ * content. */
 #ifndef SLUICE_SMTP_CLIENT_H
 #define SLUICE_SMTP_CLIENT_H
 
@@ -52,17 +74,25 @@ struct smtp_client_options {
 	const char *helo_name;   /* our name for EHLO/LHLO */
 	/* Seconds per stage, RFC 5321 4.5.3.2 style; 0: the defaults
 	 * (connect 30, banner 300, EHLO 300, MAIL 300, RCPT 300, DATA 120,
-	 * each block of data 180, final dot 600, QUIT 60, TLS 60). */
+	 * each block of data 180, final dot 600, QUIT 60, TLS 60). A
+	 * stage's time bounds one whole reply or one block written, not
+	 * each system call. connect_timeout applies to each address tried;
+	 * command_timeout, when set, to every command, the banner and the
+	 * TLS handshake; data_timeout to each block of message data (64 KiB);
+	 * final_timeout to the reply (LMTP: each reply) after the dot. */
 	unsigned connect_timeout, command_timeout, data_timeout,
 	    final_timeout;
 };
 
 /* One reply: code (250), enhanced status ("2.1.5", "" if none) and text
- * (the last line's text, or all lines joined by " "). */
+ * (all lines joined by " ", bytes outside printable ASCII replaced with
+ * '?', cut to fit). made_up: the client wrote it (see above), the peer
+ * never said it; a DSN shows such a text without an SMTP code. */
 struct smtp_client_reply {
 	unsigned code;
 	char status[16];
 	char text[SMTP_CLIENT_REPLY_MAX];
+	bool made_up;
 };
 
 /* One recipient of a transaction, and its outcome. */
@@ -85,29 +115,38 @@ struct smtp_client_envelope {
 struct smtp_client;
 
 /* Connects, reads the banner, greets (and STARTTLS as the policy says).
- * Returns 0, or -1 with *reply_r saying why in SMTP terms (the peer's
- * banner or EHLO reply, or a made-up 4.4.1 "connection refused" and the
- * like) and error_r in words. */
+ * A host name is resolved with getaddrinfo() and each address tried in
+ * turn until one accepts the TCP connection; "[192.0.2.1]" is taken as
+ * a literal. With policy MAY a failed handshake makes the client connect
+ * once more without TLS (the session is unusable after it). The
+ * destination's strings are copied. helo_name must be set. Returns 0,
+ * or -1 with *reply_r saying why in SMTP terms (the peer's banner or
+ * EHLO reply, or a made-up 4.4.1 "connection refused" and the like) and
+ * error_r in words. */
 int smtp_client_connect(const struct smtp_client_destination *destination,
     const struct smtp_client_options *options, struct smtp_client **client_r,
     struct smtp_client_reply *reply_r, const char **error_r);
 
 /* Sends one message to the envelope's recipients. message is the whole
- * message as stored (CRLF line ends, not dot-stuffed), in parts.
- * Returns 0 when the transaction ran to its end (each recipient has its
- * reply, which may be a rejection), or -1 when the connection failed
- * part-way (the recipients still without a reply got a made-up 4.4.2;
- * the client must be freed). */
+ * message as stored (CRLF line ends, not dot-stuffed), in parts; a dot
+ * after any LF is doubled, and CRLF is added when the message does not
+ * end with one. The client must be fresh from smtp_client_connect() or
+ * reusable (panics otherwise). Every recipient's reply is set, a 2xx
+ * only when the peer took the message for it. Returns 0 when the
+ * transaction ran to its end (each recipient has its reply, which may be
+ * a rejection), or -1 when the connection failed part-way (the
+ * recipients still without a reply got a made-up 4.4.2, or the peer's
+ * 421; the client must be closed). */
 int smtp_client_send(struct smtp_client *client,
     struct smtp_client_envelope *envelope, const struct iovec *message,
     size_t part_count, const char **error_r);
 
 /* Whether the connection may carry another transaction (it answered
- * RSET, nothing failed). */
+ * RSET after the last one, or no transaction ran yet; nothing failed). */
 bool smtp_client_reusable(struct smtp_client *client);
 
-/* Sends QUIT (briefly, ignoring the answer) and frees; NULL is a
- * no-op. */
+/* Sends QUIT unless the connection failed, waits for the answer at
+ * most 5 seconds (ignoring it), and frees; NULL is a no-op. */
 void smtp_client_close(struct smtp_client **client_p);
 
 /* Whether the peer offered an extension after the greeting ("DSN",
@@ -117,20 +156,29 @@ bool smtp_client_has_extension(const struct smtp_client *client,
     const char *keyword);
 bool smtp_client_is_encrypted(const struct smtp_client *client);
 
-/* Idle connections kept for reuse, keyed by destination. Thread-safe. */
+/* Idle connections kept for reuse, keyed by destination (lmtp, host
+ * without regard to case, port, unix path, TLS policy). Thread-safe; the
+ * closing of connections (QUIT) happens outside the lock. */
 struct smtp_client_cache;
 
+/* Keeps at most max_idle connections in all (0: none), each at most
+ * idle_seconds. */
 struct smtp_client_cache *smtp_client_cache_new(unsigned max_idle,
     unsigned idle_seconds);
-/* A cached connection to destination that is still usable, or NULL. */
+/* The most recently put connection to destination that is still
+ * usable, or NULL. Connections found expired, or closed by the peer (or
+ * with anything unread from it) meanwhile, are closed on the way. */
 struct smtp_client *smtp_client_cache_take(struct smtp_client_cache *cache,
     const struct smtp_client_destination *destination);
-/* Keeps a reusable client (others are closed); *client_p becomes NULL. */
+/* Keeps a reusable client (others are closed), evicting the oldest idle
+ * one beyond max_idle; *client_p becomes NULL. destination must be the
+ * client's own (panics otherwise). */
 void smtp_client_cache_put(struct smtp_client_cache *cache,
     const struct smtp_client_destination *destination,
     struct smtp_client **client_p);
 /* Closes idle connections older than the idle time (call now and then). */
 void smtp_client_cache_expire(struct smtp_client_cache *cache);
+/* Closes every idle connection and frees; NULL *cache_p is a no-op. */
 void smtp_client_cache_free(struct smtp_client_cache **cache_p);
 
 #endif
