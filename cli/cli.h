@@ -42,6 +42,10 @@ struct server_config *cli_config_or_defaults(struct cli_context *context);
 struct ruleset *cli_ruleset(struct cli_context *context,
     const char *const *dirs, size_t dir_count);
 
+/* STATE_DIR/sluice.db (heap string), after creating the state directory
+ * as needed; NULL after printing the error. */
+char *cli_database_path(struct cli_context *context);
+
 /* Opens STATE_DIR/sluice.db, creating the state directory as needed and,
  * as root, leaving it owned by the configured user. NULL on error. */
 struct user_accounts *cli_open_accounts(struct cli_context *context);
@@ -62,5 +66,8 @@ int sluice_user_main(struct cli_context *context, int argc, char **argv);
 int sluice_init_main(struct cli_context *context, int argc, char **argv);
 int sluice_check_main(struct cli_context *context, int argc, char **argv);
 int sluice_rules_main(struct cli_context *context, int argc, char **argv);
+int sluice_alias_main(struct cli_context *context, int argc, char **argv);
+int sluice_relay_recipient_main(struct cli_context *context, int argc,
+    char **argv);
 
 #endif

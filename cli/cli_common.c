@@ -118,13 +118,11 @@ cli_fix_ownership(struct cli_context *context)
 		cli_error("warning: %s", error);
 }
 
-struct user_accounts *
-cli_open_accounts(struct cli_context *context)
+char *
+cli_database_path(struct cli_context *context)
 {
 	struct server_config *config = cli_config(context);
-	struct user_accounts *accounts;
 	const char *error;
-	char *path;
 
 	if (config == NULL)
 		return NULL;
@@ -132,7 +130,18 @@ cli_open_accounts(struct cli_context *context)
 		cli_error("%s", error);
 		return NULL;
 	}
-	path = state_dir_accounts_path(config);
+	return state_dir_accounts_path(config);
+}
+
+struct user_accounts *
+cli_open_accounts(struct cli_context *context)
+{
+	struct user_accounts *accounts;
+	const char *error;
+	char *path = cli_database_path(context);
+
+	if (path == NULL)
+		return NULL;
 	if (user_accounts_open(path, &accounts, &error) < 0) {
 		cli_error("%s", error);
 		accounts = NULL;

@@ -18,6 +18,9 @@
  *	config check|defaults	validate and print settings
  *	domain add|list|del	local domains
  *	user add|passwd|list|del	mailbox users
+ *	alias add|remove|list	aliases, forwards, catch-alls
+ *	relay-recipient add|remove|list|import	valid addresses of relay
+ *				domains verified by list
  *	init DIR		write a ready-to-run demo setup into DIR
  */
 #include "lib/log.h"
@@ -35,6 +38,9 @@ static const struct cli_command cli_commands[] = {
 	{ "config", sluice_config_main, "check or print the configuration" },
 	{ "domain", sluice_domain_main, "add, list or delete local domains" },
 	{ "user", sluice_user_main, "add, list, delete users; set passwords" },
+	{ "alias", sluice_alias_main, "aliases, forwards and catch-alls" },
+	{ "relay-recipient", sluice_relay_recipient_main,
+	    "valid addresses of relay domains (relay.verify = list)" },
 	{ "init", sluice_init_main, "write a demo setup into a directory" },
 	{ "check", sluice_check_main, "scan messages and explain the score" },
 	{ "rules", sluice_rules_main, "lint rule files" },
@@ -48,7 +54,7 @@ cli_main_usage(FILE *out, int status)
 	fprintf(out, "usage: sluice [-c FILE] COMMAND [ARGUMENTS]\n\n"
 	    "commands:\n");
 	for (i = 0; i < ARRAY_LENGTH(cli_commands); i++)
-		fprintf(out, "  %-8s %s\n", cli_commands[i].name,
+		fprintf(out, "  %-16s %s\n", cli_commands[i].name,
 		    cli_commands[i].summary);
 	fprintf(out, "\nRun 'sluice COMMAND --help' for a command's usage.\n");
 	return status;

@@ -3,6 +3,8 @@ noinst_LIBRARIES += gateway/libsluice_gateway.a
 gateway_libsluice_gateway_a_SOURCES = \
 	gateway/server.h \
 	gateway/server_config.c gateway/server_config.h \
+	gateway/relay_destination.c gateway/relay_destination.h \
+	gateway/routing.c gateway/routing.h \
 	gateway/state_dir.c gateway/state_dir.h \
 	gateway/listener.c gateway/listener.h \
 	gateway/spool.c gateway/spool.h \
@@ -22,8 +24,13 @@ gateway_sluiced_LDADD = gateway/libsluice_gateway.a \
 	rules/libsluice_rules.a mailstore/libsluice_mailstore.a lib/libsluice_lib.a $(EXTERNAL_LIBS)
 
 check_PROGRAMS += tests/unit/test_server_config tests/unit/test_spool \
-	tests/unit/test_scan tests/unit/test_smtp_client
-tests_unit_test_server_config_LDADD = gateway/libsluice_gateway.a $(LDADD)
+	tests/unit/test_scan tests/unit/test_smtp_client \
+	tests/unit/test_relay_destination tests/unit/test_routing
+tests_unit_test_server_config_LDADD = gateway/libsluice_gateway.a \
+	mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_relay_destination_LDADD = gateway/libsluice_gateway.a $(LDADD)
+tests_unit_test_routing_LDADD = gateway/libsluice_gateway.a \
+	mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_spool_LDADD = gateway/libsluice_gateway.a $(LDADD)
 tests_unit_test_scan_LDADD = gateway/libsluice_gateway.a $(LDADD)
 tests_unit_test_smtp_client_LDADD = gateway/libsluice_gateway.a $(LDADD)

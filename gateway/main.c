@@ -7,7 +7,9 @@
  *
  * DESCRIPTION
  *	sluiced accepts mail over SMTP for the domains in its users
- *	database, writes each accepted message durably to its spool before
+ *	database and for relay.domains, resolving each recipient through
+ *	aliases, catch-alls and relay verification (gateway/routing.h),
+ *	writes each accepted message durably to its spool before
  *	answering 250, and delivers it into the recipients' Maildirs.
  *
  *	-c FILE	configuration file (default $SLUICE_CONFIG, else
@@ -26,7 +28,8 @@
  *	TERM, INT	stop accepting; idle sessions get 421 4.3.2; sessions
  *			in DATA finish their message (up to shutdown_timeout);
  *			running deliveries finish; exit 0.
- *	HUP		reload sluice.conf: limits, log level, TLS certificate.
+ *	HUP		reload sluice.conf: limits, log level, TLS certificate,
+ *			relay domains and their destinations.
  *			Listener addresses need a restart (a warning says so).
  *			Then rebuild the rule set in the background; it
  *			replaces the running one only if it brings no new
@@ -42,6 +45,7 @@
 #include "lib/log.h"
 #include "gateway/listener.h"
 #include "gateway/queue.h"
+#include "gateway/routing.h"
 #include "gateway/rules_loader.h"
 #include "gateway/scan.h"
 #include "gateway/server.h"
@@ -259,6 +263,7 @@ server_reload_config(void)
 {
 	struct server_config *config;
 	struct tls_context *tls = NULL;
+	struct routing *routing;
 	const char *error;
 	bool keep_tls = false;
 
@@ -267,6 +272,14 @@ server_reload_config(void)
 		log_error("event=reload_failed error=%s", error);
 		return;
 	}
+	if (routing_new(config, &routing, &error) < 0) {
+		log_error("event=reload_failed error=%s", error);
+		server_config_unref(&config);
+		return;
+	}
+	/* Jobs in flight keep the router they started with. */
+	routing_unref(&server.routing);
+	server.routing = routing;
 	if (config->tls->cert[0] != '\0') {
 		tls = tls_context_new_server(config->tls->cert, config->tls->key,
 		    &error);
@@ -379,6 +392,8 @@ main(int argc, char **argv)
 			log_fatalx("event=start_failed error=%s", error);
 		free(accounts_path);
 	}
+	if (routing_new(config, &server.routing, &error) < 0)
+		log_fatalx("event=start_failed error=%s", error);
 	if (spool_open(config->core->state_dir, &server.spool, &error) < 0)
 		log_fatalx("event=start_failed error=%s", error);
 	server.mail_root = server_config_state_path(config, "mail");
@@ -418,6 +433,7 @@ main(int argc, char **argv)
 	loop_signal_free(&signal_int);
 	loop_signal_free(&signal_hup);
 	user_accounts_close(&server.accounts);
+	routing_unref(&server.routing);
 	spool_close(&server.spool);
 	tls_context_unref(&server.tls);
 	scan_engine_unref(&server.scan_engine);

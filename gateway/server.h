@@ -15,6 +15,7 @@
 
 struct listener;
 struct queue;
+struct routing;
 struct scan_engine;
 struct smtp_session;
 struct spool;
@@ -27,6 +28,9 @@ struct server {
 	struct server_config *config;   /* current; sessions hold a ref */
 	struct tls_context *tls;        /* current server context or NULL */
 	struct user_accounts *accounts; /* loop-thread handle on sluice.db */
+	/* Recipient routing for the current config (rebuilt on reload);
+	 * thread-safe; a job takes routing_ref() for its duration. */
+	struct routing *routing;
 	/* The current scan engine, rule set included (gateway/rules_loader
 	 * swaps it on reload); a scan takes scan_engine_ref() before handing
 	 * it to a worker. Never NULL once started. */

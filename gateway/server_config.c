@@ -5,7 +5,10 @@
 #include "gateway/server_config.h"
 #include "lib/alloc.h"
 #include "lib/error.h"
+#include "gateway/relay_destination.h"
+#include "mailstore/account_database.h"
 
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,9 +111,41 @@ static const struct settings_section rules_section = {
 	sizeof(struct rules_settings),
 };
 
+/* In the order of enum smtp_client_tls and enum relay_verify. */
+static const char *const relay_tls_choices[] = { "none", "may", "encrypt",
+	NULL };
+static const char *const relay_verify_choices[] = { "accept", "list",
+	"probe", NULL };
+
+#define RELAY(field) offsetof(struct relay_settings, field)
+static const struct setting relay_table[] = {
+	{ "relay.domains", SETTING_STRING, RELAY(domains), 0, 0, "",
+	    "Domains whose mail goes to a downstream mailbox server (relay.host, or relay.transport.DOMAIN) instead of the local mailstore; comma-separated.", NULL },
+	{ "relay.host", SETTING_STRING, RELAY(host), 0, 0, "",
+	    "Downstream server for relay.domains: [host]:port, host:port, lmtp:host:port or lmtp:unix:/path; empty means none, and then every relay domain needs relay.transport.DOMAIN.", NULL },
+	{ "relay.transport.DOMAIN", SETTING_MAP, RELAY(transport), 0, 0, NULL,
+	    "The downstream server of one relay domain, in relay.host's syntax (like Postfix's transport table), e.g. relay.transport.example.org = lmtp:unix:/run/dovecot/lmtp.", NULL },
+	{ "relay.tls", SETTING_ENUM, RELAY(tls), 0, 0, "may",
+	    "STARTTLS to downstream servers: never, when offered, or required (without it delivery fails temporarily).", relay_tls_choices },
+	{ "relay.verify", SETTING_ENUM, RELAY(verify), 0, 0, "probe",
+	    "How RCPT checks addresses in relay domains: accept all; only those in `sluice relay-recipient list`; or probe the downstream server with RCPT TO (like Postfix's reject_unverified_recipient), remembering its answers, and answer 4xx while it cannot tell, so nothing is accepted that would bounce later.", relay_verify_choices },
+	{ "relay.verify.DOMAIN", SETTING_MAP, RELAY(verify_domain), 0, 0, NULL,
+	    "relay.verify for one relay domain.", relay_verify_choices },
+	{ "relay.verify_positive_ttl", SETTING_DURATION,
+	    RELAY(verify_positive_ttl), 60, 90 * 86400, "7d",
+	    "How long a probe's yes is trusted before the address is probed again; while the downstream server cannot answer, a yes up to four times this old still counts.", NULL },
+	{ "relay.verify_negative_ttl", SETTING_DURATION,
+	    RELAY(verify_negative_ttl), 60, 30 * 86400, "1h",
+	    "How long a probe's no is remembered before the address is probed again (a mailbox created downstream is reachable after at most this long).", NULL },
+};
+static const struct settings_section relay_section = {
+	"relay", relay_table, ARRAY_LENGTH(relay_table),
+	sizeof(struct relay_settings),
+};
+
 static const struct settings_section *const server_sections[] = {
 	&core_section, &smtp_section, &tls_section, &queue_section,
-	&rules_section,
+	&rules_section, &relay_section,
 };
 
 static struct server_config *
@@ -127,8 +162,155 @@ server_config_new(void)
 	    &queue_section);
 	config->rules = settings_section_values(config->settings,
 	    &rules_section);
+	config->relay = settings_section_values(config->settings,
+	    &relay_section);
+	config->arena = arena_new("server config", 0);
 	config->refcount = 1;
 	return config;
+}
+
+static int
+server_config_route_compare(const void *a, const void *b)
+{
+	return strcmp(((const struct relay_route *)a)->domain,
+	    ((const struct relay_route *)b)->domain);
+}
+
+const struct relay_route *
+server_config_relay_route(const struct server_config *config,
+    const char *domain)
+{
+	struct relay_route key = { .domain = domain };
+	char lower[ACCOUNT_DATABASE_DOMAIN_MAX + 1];
+
+	if (config->relay_route_count == 0 || account_database_lowercase(domain,
+	    lower, sizeof(lower)) < 0)
+		return NULL;
+	key.domain = lower;
+	return bsearch(&key, config->relay_routes, config->relay_route_count,
+	    sizeof(key), server_config_route_compare);
+}
+
+/* "PATH:LINE" for a map entry from the file, else "PATH". */
+static const char *
+server_config_where(const struct server_config *config,
+    const struct settings_map_entry *entry, char *buffer, size_t size)
+{
+	if (entry->line != 0)
+		snprintf(buffer, size, "%s:%u", config->path, entry->line);
+	else
+		snprintf(buffer, size, "%s", config->path);
+	return buffer;
+}
+
+/* Checks that every name in map is a relay domain. */
+static int
+server_config_check_map_names(struct server_config *config,
+    const struct settings_map *map, const char *prefix, const char **error_r)
+{
+	char where[512];
+	size_t i;
+
+	for (i = 0; i < map->count; i++) {
+		if (server_config_relay_route(config,
+		    map->entries[i].name) == NULL) {
+			*error_r = error_set("%s: %s%s: %s is not in "
+			    "relay.domains", server_config_where(config,
+				&map->entries[i], where, sizeof(where)),
+			    prefix, map->entries[i].name, map->entries[i].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Fills one route: the destination and verification of its domain. */
+static int
+server_config_relay_route_fill(struct server_config *config,
+    struct relay_route *route, const char **error_r)
+{
+	const struct relay_settings *relay = config->relay;
+	const struct settings_map_entry *transport, *verify;
+	const char *text;
+	char where[512];
+
+	transport = settings_map_find(&relay->transport, route->domain);
+	text = transport != NULL ? transport->value : relay->host;
+	if (*text == '\0') {
+		*error_r = error_set("%s: relay.domains: %s has no destination "
+		    "(set relay.host or relay.transport.%s)", config->path,
+		    route->domain, route->domain);
+		return -1;
+	}
+	if (relay_destination_parse(text, config->arena, &route->destination,
+	    error_r) < 0) {
+		*error_r = transport != NULL ?
+		    error_set("%s: relay.transport.%s: %s",
+			server_config_where(config, transport, where,
+			    sizeof(where)), transport->name, *error_r) :
+		    error_set("%s: relay.host: %s", config->path, *error_r);
+		return -1;
+	}
+	if (route->destination.unix_path == NULL)
+		route->destination.tls = (enum smtp_client_tls)relay->tls;
+	verify = settings_map_find(&relay->verify_domain, route->domain);
+	route->verify = (enum relay_verify)(verify != NULL ? verify->choice :
+	    relay->verify);
+	return 0;
+}
+
+/* Builds config->relay_routes from relay.*, checking every part. */
+static int
+server_config_relay_routes(struct server_config *config, const char **error_r)
+{
+	const struct relay_settings *relay = config->relay;
+	struct smtp_client_destination destination;
+	char **domains = settings_split_list(relay->domains), *name;
+	size_t count, i;
+	int ret = -1;
+
+	if (relay->host[0] != '\0' && relay_destination_parse(relay->host,
+	    config->arena, &destination, error_r) < 0) {
+		*error_r = error_set("%s: relay.host: %s", config->path,
+		    *error_r);
+		goto out;
+	}
+	for (count = 0; domains[count] != NULL; count++)
+		;
+	config->relay_routes = arena_array(config->arena, MAX(count, 1),
+	    sizeof(*config->relay_routes));
+	for (i = 0; i < count; i++) {
+		name = arena_alloc(config->arena,
+		    ACCOUNT_DATABASE_DOMAIN_MAX + 1);
+		if (account_database_domain_normalize(domains[i], name,
+		    ACCOUNT_DATABASE_DOMAIN_MAX + 1, error_r) < 0) {
+			*error_r = error_set("%s: relay.domains: %s",
+			    config->path, *error_r);
+			goto out;
+		}
+		if (server_config_relay_route(config, name) != NULL) {
+			*error_r = error_set("%s: relay.domains: %s is listed "
+			    "twice", config->path, name);
+			goto out;
+		}
+		config->relay_routes[config->relay_route_count].domain = name;
+		if (server_config_relay_route_fill(config,
+		    &config->relay_routes[config->relay_route_count],
+		    error_r) < 0)
+			goto out;
+		config->relay_route_count++;
+		qsort(config->relay_routes, config->relay_route_count,
+		    sizeof(*config->relay_routes), server_config_route_compare);
+	}
+	if (server_config_check_map_names(config, &relay->transport,
+	    "relay.transport.", error_r) < 0 ||
+	    server_config_check_map_names(config, &relay->verify_domain,
+	    "relay.verify.", error_r) < 0)
+		goto out;
+	ret = 0;
+out:
+	settings_list_free(&domains);
+	return ret;
 }
 
 static int
@@ -162,6 +344,8 @@ server_config_finish(struct server_config *config, const char **error_r)
 		    config->path);
 		return -1;
 	}
+	if (server_config_relay_routes(config, error_r) < 0)
+		return -1;
 	return 0;
 }
 
@@ -208,6 +392,7 @@ server_config_unref(struct server_config **config_p)
 	if (__atomic_sub_fetch(&config->refcount, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	settings_free(&config->settings);
+	arena_free(&config->arena);
 	free(config->path);
 	free(config->hostname);
 	free(config->pid_file);

@@ -10,7 +10,9 @@
 #define SLUICE_SERVER_CONFIG_H
 
 #include "lib/common.h"
+#include "lib/arena.h"
 #include "lib/settings.h"
+#include "gateway/smtp_client.h"
 
 struct core_settings {
 	char *hostname;
@@ -57,6 +59,31 @@ struct rules_settings {
 	int64_t score_set;
 };
 
+/* How recipients in a relay domain are checked at RCPT time. */
+enum relay_verify {
+	RELAY_VERIFY_ACCEPT, /* every address */
+	RELAY_VERIFY_LIST,   /* the relay recipients list only */
+	RELAY_VERIFY_PROBE,  /* ask the downstream server, cache answers */
+};
+
+struct relay_settings {
+	char *domains;
+	char *host;
+	struct settings_map transport;     /* relay.transport.DOMAIN */
+	int tls;                           /* enum smtp_client_tls */
+	int verify;                        /* enum relay_verify */
+	struct settings_map verify_domain; /* relay.verify.DOMAIN */
+	int64_t verify_positive_ttl;
+	int64_t verify_negative_ttl;
+};
+
+/* One relay domain with everything relay.* says about it. */
+struct relay_route {
+	const char *domain;                /* lowercased */
+	struct smtp_client_destination destination; /* tls from relay.tls */
+	enum relay_verify verify;
+};
+
 struct server_config {
 	struct settings *settings;
 	const struct core_settings *core;
@@ -64,6 +91,12 @@ struct server_config {
 	const struct tls_settings *tls;
 	const struct queue_settings *queue;
 	const struct rules_settings *rules;
+	const struct relay_settings *relay;
+	/* relay.domains with their destinations and verification, sorted
+	 * by domain; strings in arena. */
+	struct relay_route *relay_routes;
+	size_t relay_route_count;
+	struct arena *arena;  /* what the config derives from the settings */
 	char *path;         /* the file it came from */
 	char *hostname;     /* core.hostname, or the system's name */
 	char *pid_file;     /* core.pid_file or STATE_DIR/sluiced.pid */
@@ -79,6 +112,11 @@ struct server_config *server_config_defaults(void);
 
 void server_config_ref(struct server_config *config);
 void server_config_unref(struct server_config **config_p);
+
+/* The route of relay domain domain (any case), or NULL when domain is
+ * not in relay.domains. Binary search; any thread. */
+const struct relay_route *server_config_relay_route(
+    const struct server_config *config, const char *domain);
 
 /* STATE_DIR/relative as a new heap string. */
 char *server_config_state_path(const struct server_config *config,

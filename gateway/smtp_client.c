@@ -1724,6 +1724,58 @@ smtp_client_send(struct smtp_client *client,
 	return 0;
 }
 
+int
+smtp_client_verify(struct smtp_client *client, const char *address,
+    struct smtp_client_reply *reply_r, const char **error_r)
+{
+	struct smtp_client_reply rset;
+	const unsigned char *p;
+	bool utf8 = false;
+	int ret;
+
+	ASSERT(client->ready);
+	for (p = (const unsigned char *)address; *p != '\0'; p++)
+		utf8 = utf8 || *p >= 0x80;
+	/* What could never be sent is answered here, like a send's. */
+	if (!smtp_client_address_sendable(address)) {
+		smtp_client_reply_set(reply_r, 553, "5.1.3",
+		    "control characters in the address");
+		return 1;
+	}
+	if (utf8 && (client->extensions & SMTP_CLIENT_EXTENSION_SMTPUTF8) ==
+	    0) {
+		smtp_client_reply_set(reply_r, 550, "5.6.7",
+		    "%s does not support SMTPUTF8", client->peer);
+		return 1;
+	}
+	client->ready = false;
+	ASSERT(buffer_printf(&client->output, "MAIL FROM:<>%s\r\n",
+	    utf8 ? " SMTPUTF8" : "") == 0);
+	if (smtp_client_command(client, "after MAIL", client->command_timeout,
+	    reply_r, error_r) < 0) {
+		smtp_client_failure_reply(client, reply_r);
+		return -1;
+	}
+	ret = 0;
+	if (reply_r->code / 100 == 2) {
+		ASSERT(buffer_printf(&client->output, "RCPT TO:<%s>\r\n",
+		    address) == 0);
+		if (smtp_client_command(client, "after RCPT",
+		    client->command_timeout, reply_r, error_r) < 0) {
+			smtp_client_failure_reply(client, reply_r);
+			return -1;
+		}
+		ret = 1;
+	}
+	/* RSET keeps the connection usable for the next question; a
+	 * refused RSET only makes it not reusable. */
+	smtp_client_append_line(client, "RSET");
+	if (smtp_client_command(client, "after RSET", client->command_timeout,
+	    &rset, error_r) == 0 && rset.code / 100 == 2)
+		client->ready = true;
+	return ret;
+}
+
 bool
 smtp_client_reusable(struct smtp_client *client)
 {

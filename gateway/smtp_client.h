@@ -141,6 +141,17 @@ int smtp_client_send(struct smtp_client *client,
     struct smtp_client_envelope *envelope, const struct iovec *message,
     size_t part_count, const char **error_r);
 
+/* Asks the peer whether it would take mail for address, without
+ * sending any (a recipient verification probe, like Postfix's verify
+ * service): MAIL FROM:<> (with SMTPUTF8 when address has non-ASCII
+ * bytes), RCPT TO:<address>, then RSET, so the connection stays usable.
+ * Returns 1 when RCPT was answered (*reply_r is its reply, whatever the
+ * code), 0 when MAIL FROM:<> was refused (*reply_r is that reply: it
+ * says nothing about the address), -1 when the connection failed
+ * (*reply_r is a made-up 4.4.2; the client must be closed). */
+int smtp_client_verify(struct smtp_client *client, const char *address,
+    struct smtp_client_reply *reply_r, const char **error_r);
+
 /* Whether the connection may carry another transaction (it answered
  * RSET after the last one, or no transaction ran yet; nothing failed). */
 bool smtp_client_reusable(struct smtp_client *client);

@@ -1,15 +1,15 @@
 /* smtp_commands.c: the SMTP command table and its handlers.
  *
  * Each command is {verb, check, stage, proceed, flags}: check parses the
- * arguments and answers syntax errors; stage (none yet: DNSBL, SPF and
- * greylisting hang here later) runs asynchronous policy; proceed acts
- * and replies. Reply texts and codes follow Postfix where a client or
- * an admin might recognise them. */
+ * arguments and answers syntax errors; stage runs asynchronous work
+ * (RCPT's routing lookup; DNSBL, SPF and greylisting hang here later);
+ * proceed acts and replies. Reply texts and codes follow Postfix where a
+ * client or an admin might recognise them. */
 #include "gateway/smtp_session_private.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
 #include "lib/smtp_command_parser.h"
-#include "mailstore/user_accounts.h"
+#include "gateway/routing.h"
 
 #include <strings.h>
 
@@ -163,11 +163,10 @@ smtp_commands_check_rcpt(struct smtp_session *session,
     struct string_view arguments)
 {
 	struct smtp_transaction *transaction = session->transaction;
-	enum user_accounts_recipient kind;
 	struct smtp_parameter *parameters;
 	struct smtp_path path;
-	const char *error, *mailbox;
-	size_t count, i;
+	const char *error;
+	size_t count;
 
 	if (session->state != SMTP_STATE_MAIL &&
 	    session->state != SMTP_STATE_RCPT) {
@@ -194,51 +193,119 @@ smtp_commands_check_rcpt(struct smtp_session *session,
 		    "Unsupported option: %s", parameters[0].keyword);
 		return -1;
 	}
-	if (user_accounts_lookup_recipient(session->server->accounts,
-	    path.address, transaction->arena, &kind, &mailbox, &error) < 0) {
-		log_warn("session=%s event=recipient_lookup_failed error=%s",
-		    session->id, error);
-		smtp_session_reply(session, 451, "4.3.0",
-		    "<%s>: Temporary lookup failure", path.address);
-		return -1;
-	}
-	switch (kind) {
-	case USER_ACCOUNTS_NOT_LOCAL:
-		log_info("session=%s event=reject reason=relay client=%s "
-		    "rcpt=<%s>", session->id, session->client_address,
-		    path.address);
-		smtp_session_reply_error(session, 554, "5.7.1",
-		    "<%s>: Relay access denied", path.address);
-		return -1;
-	case USER_ACCOUNTS_UNKNOWN_USER:
-		log_info("session=%s event=reject reason=unknown_user rcpt=<%s>",
-		    session->id, path.address);
-		smtp_session_reply_error(session, 550, "5.1.1",
-		    "<%s>: Recipient address rejected: User unknown",
-		    path.address);
-		return -1;
-	case USER_ACCOUNTS_LOCAL_USER:
-		break;
-	}
 	session->pending_address = path.address;
-	session->pending_mailbox = mailbox;
-	/* The same mailbox twice gets one copy. */
-	for (i = 0; i < transaction->recipient_count; i++) {
-		if (strcmp(transaction->recipients[i].mailbox, mailbox) == 0) {
-			session->pending_mailbox = NULL;
-			break;
-		}
-	}
 	return 0;
+}
+
+/* A routing lookup for one RCPT, on an io worker (it reads sluice.db
+ * and may probe a downstream server). The session waits, so the
+ * transaction's arena is the job's until done() runs. */
+struct smtp_commands_rcpt_job {
+	struct smtp_session *session;
+	struct routing *routing;
+	const char *address;
+	struct arena *arena;
+	struct routing_result result;
+};
+
+static void
+smtp_commands_rcpt_work(void *context)
+{
+	struct smtp_commands_rcpt_job *job = context;
+
+	routing_resolve(job->routing, job->address, false, job->arena,
+	    &job->result);
+}
+
+static void smtp_commands_proceed_rcpt(struct smtp_session *session);
+
+static void
+smtp_commands_rcpt_done(void *context)
+{
+	struct smtp_commands_rcpt_job *job = context;
+
+	routing_unref(&job->routing);
+	job->session->pending_routing = &job->result;
+	smtp_session_resume(job->session, smtp_commands_proceed_rcpt);
+}
+
+static void
+smtp_commands_stage_rcpt(struct smtp_session *session)
+{
+	struct smtp_transaction *transaction = session->transaction;
+	struct smtp_commands_rcpt_job *job;
+
+	job = arena_new_type(transaction->arena, struct smtp_commands_rcpt_job);
+	job->session = session;
+	job->address = session->pending_address;
+	job->arena = transaction->arena;
+	job->routing = session->server->routing;
+	routing_ref(job->routing);
+	worker_pool_submit(session->server->io_workers, smtp_commands_rcpt_work,
+	    smtp_commands_rcpt_done, job);
+}
+
+/* Adds one routing target as a spool recipient, unless the transaction
+ * has it already (the same mailbox, the same remote address). */
+static void
+smtp_commands_add_target(struct smtp_transaction *transaction,
+    const struct routing_target *target, const char *original)
+{
+	const struct spool_recipient *recipient;
+	struct spool_recipient *added;
+	const char *mailbox = target->kind == ROUTING_LOCAL ?
+	    target->mailbox : "";
+	size_t i;
+
+	for (i = 0; i < transaction->recipient_count; i++) {
+		recipient = &transaction->recipients[i];
+		if (mailbox[0] != '\0' ? strcmp(recipient->mailbox,
+		    mailbox) == 0 : recipient->mailbox[0] == '\0' &&
+		    strcasecmp(recipient->address, target->address) == 0)
+			return;
+	}
+	smtp_transaction_add_recipient(transaction, target->address, mailbox);
+	/* An alias rewrote it: DSNs name what the client asked for. */
+	if (original != NULL) {
+		added = &transaction->recipients[transaction->recipient_count - 1];
+		added->orcpt = arena_printf(transaction->arena, "rfc822;%s",
+		    original);
+	}
 }
 
 static void
 smtp_commands_proceed_rcpt(struct smtp_session *session)
 {
-	session->transaction->rcpt_commands++;
-	if (session->pending_mailbox != NULL)
-		smtp_transaction_add_recipient(session->transaction,
-		    session->pending_address, session->pending_mailbox);
+	struct smtp_transaction *transaction = session->transaction;
+	const struct routing_result *result = session->pending_routing;
+	size_t i;
+
+	session->pending_routing = NULL;
+	if (result->verdict == ROUTING_REJECT ||
+	    result->verdict == ROUTING_DEFER) {
+		log_info("session=%s event=%s client=%s rcpt=<%s> reply=\"%u "
+		    "%s\"", session->id, result->verdict == ROUTING_REJECT ?
+		    "reject" : "defer", session->client_address,
+		    session->pending_address, result->code, result->status);
+		if (result->verdict == ROUTING_REJECT)
+			smtp_session_reply_error(session, result->code,
+			    result->status, "%s", result->text);
+		else
+			smtp_session_reply(session, result->code,
+			    result->status, "%s", result->text);
+		return;
+	}
+	/* Aliases multiply recipients; the spool file has its own cap. */
+	if (transaction->recipient_count + result->target_count >
+	    SPOOL_MAX_RECIPIENTS) {
+		smtp_session_reply_error(session, 452, "4.5.3",
+		    "Error: too many recipients");
+		return;
+	}
+	transaction->rcpt_commands++;
+	for (i = 0; i < result->target_count; i++)
+		smtp_commands_add_target(transaction, &result->targets[i],
+		    result->expanded ? session->pending_address : NULL);
 	session->state = SMTP_STATE_RCPT;
 	smtp_session_reply(session, 250, "2.1.5", "Ok");
 }
@@ -371,8 +438,8 @@ static const struct smtp_command_entry smtp_command_table[] = {
 	    SMTP_COMMAND_FLAG_BEFORE_HELO },
 	{ "MAIL", smtp_commands_check_mail, NULL, smtp_commands_proceed_mail,
 	    0 },
-	{ "RCPT", smtp_commands_check_rcpt, NULL, smtp_commands_proceed_rcpt,
-	    0 },
+	{ "RCPT", smtp_commands_check_rcpt, smtp_commands_stage_rcpt,
+	    smtp_commands_proceed_rcpt, 0 },
 	{ "DATA", smtp_commands_check_data, NULL, smtp_commands_proceed_data,
 	    0 },
 	{ "RSET", smtp_commands_check_rset, NULL, smtp_commands_proceed_rset,

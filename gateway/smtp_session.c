@@ -157,6 +157,11 @@ void
 smtp_session_resume(struct smtp_session *session,
     void (*proceed)(struct smtp_session *session))
 {
+	if (session->connection_gone) {
+		/* The client left while the stage ran: nobody to answer. */
+		smtp_session_free(session);
+		return;
+	}
 	session->waiting = false;
 	if (proceed != NULL)
 		proceed(session);

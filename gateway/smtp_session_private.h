@@ -8,6 +8,7 @@
 #include "lib/connection.h"
 #include "lib/line_reader.h"
 #include "lib/string_view.h"
+#include "gateway/routing.h"
 #include "gateway/smtp_session.h"
 #include "gateway/smtp_transaction.h"
 
@@ -40,6 +41,7 @@ struct smtp_session {
 	/* what check() parsed, for stage() and proceed() */
 	const char *pending_address;        /* transaction arena */
 	const char *pending_mailbox;
+	struct routing_result *pending_routing; /* RCPT stage's answer */
 	uint64_t pending_size;
 	bool pending_8bitmime;
 	bool pending_smtputf8;

@@ -15,19 +15,51 @@ struct settings {
 	unsigned **set_lines; /* per setting: file line that set it, 0 = none */
 };
 
+/* The length of a MAP key's prefix: up to and including the dot before
+ * its placeholder ("relay.transport." of "relay.transport.DOMAIN"). */
+static size_t
+settings_map_prefix_length(const struct setting *setting)
+{
+	const char *dot = strrchr(setting->key, '.');
+
+	ASSERT(dot != NULL);
+	return (size_t)(dot - setting->key) + 1;
+}
+
+/* Finds the setting for key: one of its own, else a MAP whose prefix
+ * key extends (then *name_r is the rest of key; NULL otherwise). */
 static const struct setting *
 settings_find(const struct settings *settings, const char *key,
-    size_t *section_r, size_t *index_r)
+    size_t *section_r, size_t *index_r, const char **name_r)
 {
-	size_t s, i;
+	const struct setting *setting;
+	size_t s, i, prefix;
 
+	*name_r = NULL;
 	for (s = 0; s < settings->section_count; s++) {
 		const struct settings_section *section = settings->sections[s];
 		for (i = 0; i < section->count; i++) {
-			if (strcmp(section->settings[i].key, key) == 0) {
+			if (strcmp(section->settings[i].key, key) == 0 &&
+			    section->settings[i].type != SETTING_MAP) {
 				*section_r = s;
 				*index_r = i;
 				return &section->settings[i];
+			}
+		}
+	}
+	for (s = 0; s < settings->section_count; s++) {
+		const struct settings_section *section = settings->sections[s];
+		for (i = 0; i < section->count; i++) {
+			setting = &section->settings[i];
+			if (setting->type != SETTING_MAP)
+				continue;
+			prefix = settings_map_prefix_length(setting);
+			if (strncmp(setting->key, key, prefix) == 0 &&
+			    key[prefix] != '\0') {
+				*section_r = s;
+				*index_r = i;
+				*name_r = key + prefix;
+				return setting;
 			}
 		}
 	}
@@ -203,6 +235,54 @@ settings_check_range(const struct setting *setting, const char *text,
 	return 0;
 }
 
+/* The index of text in choices, or -1 with error_r. */
+static int
+settings_choice(const char *const *choices, const char *text,
+    const char **error_r)
+{
+	size_t i;
+
+	for (i = 0; choices[i] != NULL; i++)
+		if (strcmp(text, choices[i]) == 0)
+			return (int)i;
+	*error_r = error_set("'%s' is not one of the choices", text);
+	return -1;
+}
+
+/* Sets the entry name of a MAP to text. *previous_line_r is the line
+ * that set it before (0: new, or not from a file). */
+static int
+settings_store_map(const struct setting *setting, struct settings_map *map,
+    const char *name, const char *text, unsigned line,
+    unsigned *previous_line_r, const char **error_r)
+{
+	struct settings_map_entry *entry = NULL;
+	int choice = -1;
+	size_t i;
+
+	*previous_line_r = 0;
+	if (setting->choices != NULL &&
+	    (choice = settings_choice(setting->choices, text, error_r)) < 0)
+		return -1;
+	for (i = 0; i < map->count; i++)
+		if (strcasecmp(map->entries[i].name, name) == 0)
+			entry = &map->entries[i];
+	if (entry == NULL) {
+		map->entries = alloc_resize(map->entries, map->count + 1,
+		    sizeof(*map->entries));
+		entry = &map->entries[map->count++];
+		entry->name = alloc_strdup(name);
+		entry->value = NULL;
+		entry->line = 0;
+	}
+	free(entry->value);
+	entry->value = alloc_strdup(text);
+	entry->choice = choice;
+	*previous_line_r = entry->line;
+	entry->line = line;
+	return 0;
+}
+
 /* Parses text into the value slot of setting inside values. */
 static int
 settings_store(const struct setting *setting, void *values, const char *text,
@@ -212,7 +292,6 @@ settings_store(const struct setting *setting, void *values, const char *text,
 	int64_t number;
 	uint64_t size;
 	bool flag;
-	size_t i;
 
 	switch (setting->type) {
 	case SETTING_STRING: {
@@ -248,18 +327,19 @@ settings_store(const struct setting *setting, void *values, const char *text,
 			return -1;
 		memcpy(slot, &flag, sizeof(flag));
 		return 0;
-	case SETTING_ENUM:
-		for (i = 0; setting->choices[i] != NULL; i++) {
-			if (strcmp(text, setting->choices[i]) == 0) {
-				int index = (int)i;
-				memcpy(slot, &index, sizeof(index));
-				return 0;
-			}
-		}
-		*error_r = error_set("'%s' is not one of the choices", text);
-		return -1;
+	case SETTING_ENUM: {
+		int index = settings_choice(setting->choices, text, error_r);
+		if (index < 0)
+			return -1;
+		memcpy(slot, &index, sizeof(index));
+		return 0;
 	}
-	log_panic("settings: unknown type %d", (int)setting->type);
+	case SETTING_MAP:
+		/* Only through settings_store_map, which has the name. */
+		break;
+	}
+	log_panic("settings: cannot store %s (type %d)", setting->key,
+	    (int)setting->type);
 }
 
 struct settings *
@@ -283,7 +363,9 @@ settings_new(const struct settings_section *const *sections,
 			const struct setting *setting = &section->settings[i];
 			const char *text = setting->default_value != NULL ?
 			    setting->default_value : "";
-			/* An empty numeric default means zero. */
+			/* An empty numeric default means zero; a MAP
+			 * starts empty. */
+			ASSERT(setting->type != SETTING_MAP || *text == '\0');
 			if (*text == '\0' && setting->type != SETTING_STRING)
 				continue;
 			if (settings_store(setting, settings->values[s], text,
@@ -302,6 +384,31 @@ settings_new(const struct settings_section *const *sections,
 	return settings;
 }
 
+static void
+settings_map_clear(struct settings_map *map)
+{
+	size_t i;
+
+	for (i = 0; i < map->count; i++) {
+		free(map->entries[i].name);
+		free(map->entries[i].value);
+	}
+	free(map->entries);
+	map->entries = NULL;
+	map->count = 0;
+}
+
+const struct settings_map_entry *
+settings_map_find(const struct settings_map *map, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < map->count; i++)
+		if (strcasecmp(map->entries[i].name, name) == 0)
+			return &map->entries[i];
+	return NULL;
+}
+
 void
 settings_free(struct settings **settings_p)
 {
@@ -314,11 +421,12 @@ settings_free(struct settings **settings_p)
 		const struct settings_section *section = settings->sections[s];
 		for (i = 0; i < section->count; i++) {
 			const struct setting *setting = &section->settings[i];
-			if (setting->type == SETTING_STRING) {
-				char **string = (char **)(void *)((unsigned char *)
-				    settings->values[s] + setting->offset);
-				free(*string);
-			}
+			void *slot = (unsigned char *)settings->values[s] +
+			    setting->offset;
+			if (setting->type == SETTING_STRING)
+				free(*(char **)slot);
+			else if (setting->type == SETTING_MAP)
+				settings_map_clear(slot);
 		}
 		free(settings->values[s]);
 		free(settings->set_lines[s]);
@@ -334,10 +442,12 @@ settings_set_at(struct settings *settings, const char *key, const char *value,
     const char *source, unsigned line, const char **error_r)
 {
 	const struct setting *setting;
-	const char *suggestion;
+	const char *suggestion, *name;
+	unsigned previous = 0;
 	size_t s, i;
+	int ret;
 
-	setting = settings_find(settings, key, &s, &i);
+	setting = settings_find(settings, key, &s, &i, &name);
 	if (setting == NULL) {
 		suggestion = settings_suggest(settings, key);
 		*error_r = suggestion != NULL ?
@@ -346,16 +456,27 @@ settings_set_at(struct settings *settings, const char *key, const char *value,
 		    error_set("%s: unknown key '%s'", source, key);
 		return -1;
 	}
-	if (settings_store(setting, settings->values[s], value, error_r) < 0) {
+	if (setting->type == SETTING_MAP)
+		ret = settings_store_map(setting,
+		    (struct settings_map *)(void *)((unsigned char *)
+		    settings->values[s] + setting->offset),
+		    name, value, line, &previous, error_r);
+	else
+		ret = settings_store(setting, settings->values[s], value,
+		    error_r);
+	if (ret < 0) {
 		*error_r = error_set("%s: %s: %s", source, key, *error_r);
 		return -1;
 	}
+	if (setting->type != SETTING_MAP) {
+		previous = settings->set_lines[s][i];
+		settings->set_lines[s][i] = line;
+	}
 	/* Last one wins, as in Postfix's main.cf, so appending a line
 	 * overrides; say so, since it is as often a mistake. */
-	if (line != 0 && settings->set_lines[s][i] != 0)
+	if (line != 0 && previous != 0)
 		log_warn("%s: %s overrides the value set on line %u", source,
-		    key, settings->set_lines[s][i]);
-	settings->set_lines[s][i] = line;
+		    key, previous);
 	return 0;
 }
 
@@ -475,7 +596,24 @@ settings_write_value(const struct setting *setting, const void *values,
 		memcpy(&index, slot, sizeof(index));
 		fputs(setting->choices[index], out);
 		break;
+	case SETTING_MAP:
+		/* Entries are lines of their own: settings_write_map. */
+		break;
 	}
+}
+
+/* Writes each entry of a MAP as "PREFIX.NAME = VALUE". */
+static void
+settings_write_map(const struct setting *setting, const void *values,
+    FILE *out)
+{
+	const struct settings_map *map = (const struct settings_map *)
+	    (const void *)((const unsigned char *)values + setting->offset);
+	size_t i, prefix = settings_map_prefix_length(setting);
+
+	for (i = 0; i < map->count; i++)
+		fprintf(out, "%.*s%s = %s\n", (int)prefix, setting->key,
+		    map->entries[i].name, map->entries[i].value);
 }
 
 /* Writes text as "# " comment lines wrapped before column 78. */
@@ -513,6 +651,11 @@ settings_write(const struct settings *settings, FILE *out, bool with_help)
 			const struct setting *setting = &section->settings[i];
 			const char *text = setting->default_value != NULL ?
 			    setting->default_value : "";
+			if (!with_help && setting->type == SETTING_MAP) {
+				settings_write_map(setting,
+				    settings->values[s], out);
+				continue;
+			}
 			if (!with_help) {
 				fprintf(out, "%s =%s", setting->key,
 				    setting->type == SETTING_STRING &&
@@ -528,7 +671,7 @@ settings_write(const struct settings *settings, FILE *out, bool with_help)
 			 * default, so the file changes nothing until edited. */
 			used = (size_t)snprintf(comment, sizeof(comment), "%s",
 			    setting->help);
-			if (setting->type == SETTING_ENUM) {
+			if (setting->choices != NULL) {
 				used += (size_t)snprintf(comment + used,
 				    sizeof(comment) - MIN(used, sizeof(comment)),
 				    " One of:");

@@ -13,7 +13,17 @@
  * NULL, "" when empty), INT int64_t, SIZE uint64_t bytes (K/M/G
  * suffixes, powers of 1024), DURATION int64_t seconds (s/m/h/d/w
  * suffixes), BOOL bool (yes/no, true/false, on/off, 1/0), ENUM int
- * index into choices.
+ * index into choices, MAP struct settings_map.
+ *
+ * A MAP setting is a family of keys sharing a prefix, for per-name
+ * overrides such as "relay.transport.example.org = lmtp:unix:/run/lmtp".
+ * Its table key ends in a placeholder component in capitals
+ * ("relay.transport.DOMAIN"): any key with the prefix before that
+ * component and a non-empty rest sets the entry named by the rest (which
+ * may contain dots). A key of its own in the table wins over a MAP
+ * prefix. With choices, each value must be one of them (as for ENUM);
+ * the module checks the names and free-form values itself, since only
+ * it knows what they mean. A MAP has no default: it starts empty.
  *
  * A loaded configuration is immutable after loading and may be read from
  * any thread; a reload builds a new one and swaps it. */
@@ -29,6 +39,21 @@ enum setting_type {
 	SETTING_DURATION,
 	SETTING_BOOL,
 	SETTING_ENUM,
+	SETTING_MAP,
+};
+
+/* The value of a MAP setting: its entries in the order first set (a
+ * name set again keeps its place and takes the new value). */
+struct settings_map_entry {
+	char *name;          /* the key after the prefix, as written */
+	char *value;
+	int choice;          /* index into choices; -1 without choices */
+	unsigned line;       /* file line that set it; 0 if not from a file */
+};
+
+struct settings_map {
+	struct settings_map_entry *entries;
+	size_t count;
 };
 
 struct setting {
@@ -38,7 +63,7 @@ struct setting {
 	int64_t min, max;          /* INT, SIZE, DURATION (ignored if equal) */
 	const char *default_value; /* text; NULL means "" */
 	const char *help;          /* one sentence */
-	const char *const *choices; /* ENUM: NULL-terminated */
+	const char *const *choices; /* ENUM, MAP: NULL-terminated */
 };
 
 struct settings_section {
@@ -77,6 +102,11 @@ const void *settings_section_values(const struct settings *settings,
  * commented out at its default ("#key = default"), grouped by section. */
 void settings_write(const struct settings *settings, FILE *out,
     bool with_help);
+
+/* The entry of map named name (compared without regard to ASCII case),
+ * or NULL. */
+const struct settings_map_entry *settings_map_find(
+    const struct settings_map *map, const char *name);
 
 /* Splits a comma-separated value ("a, b,,c ") into its trimmed,
  * non-empty items: a heap array ending in NULL, items heap strings. */

@@ -1,13 +1,15 @@
 /* user_accounts.c: domains and users in sluice.db, name validation and
  * password hashing with libxcrypt.
  *
- * DESIGN: names are validated and lowercased on the way in, and the
- * columns are COLLATE NOCASE as well, so lookups need no folding and an
- * index serves them. RCPT classification is a single LEFT JOIN through
- * a cached statement: one row means the domain is ours, and the joined
- * column says whether the user exists. Password checks on unknown users
+ * DESIGN: names are validated and lowercased on the way in (the rules
+ * shared with the other tables of sluice.db are in account_database.c),
+ * and the columns are COLLATE NOCASE, so lookups need no folding. RCPT
+ * classification is a single LEFT JOIN through a cached statement: one
+ * row means the domain is ours, and the joined column says whether the
+ * user exists. Password checks on unknown users
  * hash against a dummy hash so they cost as much as real ones. */
 #include "mailstore/user_accounts.h"
+#include "mailstore/account_database.h"
 #include "lib/alloc.h"
 #include "lib/arena.h"
 #include "lib/database.h"
@@ -18,12 +20,13 @@
 #include <crypt.h>
 #include <time.h>
 
-#define USER_ACCOUNTS_LABEL_MAX 63
 /* "local@domain" plus its NUL. */
 #define USER_ACCOUNTS_ADDRESS_SIZE \
 	(USER_ACCOUNTS_LOCAL_PART_MAX + 1 + USER_ACCOUNTS_DOMAIN_MAX + 1)
-/* Names in error messages are rendered printable and bounded. */
-#define USER_ACCOUNTS_PRINTABLE_SIZE 96
+#define USER_ACCOUNTS_PRINTABLE_SIZE ACCOUNT_DATABASE_PRINTABLE_SIZE
+
+_Static_assert(USER_ACCOUNTS_DOMAIN_MAX == ACCOUNT_DATABASE_DOMAIN_MAX,
+    "one domain length rule for sluice.db");
 
 _Static_assert(USER_ACCOUNTS_PASSWORD_MAX < CRYPT_MAX_PASSPHRASE_SIZE,
     "libxcrypt cannot hash passwords that long");
@@ -36,127 +39,23 @@ struct user_accounts {
 	char dummy_hash[CRYPT_OUTPUT_SIZE];
 };
 
-static const struct database_migration user_accounts_migrations[] = {
-	{ 1,
-	    "CREATE TABLE domains ("
-	    " name TEXT PRIMARY KEY COLLATE NOCASE,"
-	    " created INTEGER NOT NULL);"
-	    "CREATE TABLE users ("
-	    " address TEXT PRIMARY KEY COLLATE NOCASE,"
-	    " local_part TEXT NOT NULL COLLATE NOCASE,"
-	    " domain TEXT NOT NULL COLLATE NOCASE REFERENCES domains (name),"
-	    " password_hash TEXT NOT NULL,"
-	    " created INTEGER NOT NULL);"
-	    "CREATE INDEX users_domain ON users (domain, local_part);" },
-};
-
 static const char *
 user_accounts_database_error(struct user_accounts *accounts, const char *what)
 {
-	return error_set("%s: %s: %s", accounts->path, what,
-	    sqlite3_errmsg(database_handle(accounts->database)));
+	return account_database_error(accounts->database, accounts->path,
+	    what);
 }
 
-/* A bounded, printable rendering of s for error messages. */
-static const char *
-user_accounts_printable(const char *s, char *buf, size_t size)
-{
-	return string_view_printable(string_view_from_cstring(s), buf, size);
-}
-
-/* Copies s lowercased into dst; -1 when it does not fit. */
-static int
-user_accounts_lowercase(const char *s, char *dst, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i + 1 >= size)
-			return -1;
-		dst[i] = (char)string_ascii_lower((unsigned char)s[i]);
-	}
-	dst[i] = '\0';
-	return 0;
-}
-
-/* Why a lowercased domain name is not acceptable, or NULL when it is. */
-static const char *
-user_accounts_domain_problem(const char *name)
-{
-	size_t i, label_length = 0;
-	bool dotted = false;
-	unsigned char c;
-
-	if (name[0] == '\0')
-		return "empty name";
-	if (strlen(name) > USER_ACCOUNTS_DOMAIN_MAX)
-		return "longer than 253 bytes";
-	for (i = 0;; i++) {
-		c = (unsigned char)name[i];
-		if (c == '.' || c == '\0') {
-			if (label_length == 0)
-				return "empty label";
-			if (name[i - 1] == '-')
-				return "label ends with '-'";
-			if (c == '\0')
-				break;
-			dotted = true;
-			label_length = 0;
-			continue;
-		}
-		if (c >= 0x80)
-			return "non-ASCII (use the xn-- form)";
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-'))
-			return "only letters, digits, '-' and '.' are allowed";
-		if (c == '-' && label_length == 0)
-			return "label starts with '-'";
-		if (++label_length > USER_ACCOUNTS_LABEL_MAX)
-			return "label longer than 63 bytes";
-	}
-	if (!dotted && strcmp(name, "localhost") != 0)
-		return "needs at least one dot";
-	return NULL;
-}
-
-/* Lowercases and validates a domain name into dst (size >= 254). */
-static int
-user_accounts_domain_normalize(const char *domain, char *dst, size_t size,
-    const char **error_r)
-{
-	char shown[USER_ACCOUNTS_PRINTABLE_SIZE];
-	const char *problem;
-
-	if (user_accounts_lowercase(domain, dst, size) < 0)
-		problem = "longer than 253 bytes";
-	else
-		problem = user_accounts_domain_problem(dst);
-	if (problem != NULL) {
-		*error_r = error_set("invalid domain \"%s\": %s",
-		    user_accounts_printable(domain, shown, sizeof(shown)),
-		    problem);
-		return -1;
-	}
-	return 0;
-}
-
-/* Why a lowercased local part is not acceptable, or NULL. */
+/* Why a lowercased local part, already a valid dot-string, cannot be
+ * a user's (it names the user's mail directory), or NULL. */
 static const char *
 user_accounts_local_part_problem(const char *local, size_t length)
 {
 	size_t i;
 	char c;
 
-	if (length == 0)
-		return "empty local part";
-	if (length > USER_ACCOUNTS_LOCAL_PART_MAX)
-		return "local part longer than 64 characters";
-	if (local[0] == '.' || local[length - 1] == '.')
-		return "local part starts or ends with '.'";
 	for (i = 0; i < length; i++) {
 		c = local[i];
-		if (c == '.' && local[i + 1] == '.')
-			return "local part has '..'";
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		    c == '.' || c == '_' || c == '-'))
 			return "local part allows only letters, digits, "
@@ -171,31 +70,8 @@ static int
 user_accounts_address_normalize(const char *address, char *dst, size_t size,
     size_t *at_r, const char **error_r)
 {
-	char shown[USER_ACCOUNTS_PRINTABLE_SIZE];
-	char domain[USER_ACCOUNTS_DOMAIN_MAX + 1];
-	const char *at = strrchr(address, '@'), *problem;
-	size_t local_length;
-
-	user_accounts_printable(address, shown, sizeof(shown));
-	if (at == NULL) {
-		*error_r = error_set("invalid address \"%s\": no '@'", shown);
-		return -1;
-	}
-	local_length = (size_t)(at - address);
-	if (user_accounts_lowercase(address, dst, size) < 0)
-		problem = "too long";
-	else
-		problem = user_accounts_local_part_problem(dst, local_length);
-	if (problem != NULL) {
-		*error_r = error_set("invalid address \"%s\": %s", shown,
-		    problem);
-		return -1;
-	}
-	if (user_accounts_domain_normalize(at + 1, domain, sizeof(domain),
-	    error_r) < 0)
-		return -1;
-	*at_r = local_length;
-	return 0;
+	return account_database_address_normalize(address,
+	    user_accounts_local_part_problem, dst, size, at_r, error_r);
 }
 
 /* Hashes password with a fresh salt: yescrypt, or SHA-512 crypt where
@@ -269,9 +145,7 @@ user_accounts_open(const char *database_path,
 {
 	struct database *database;
 
-	if (database_open(database_path, user_accounts_migrations,
-	    ARRAY_LENGTH(user_accounts_migrations), true, &database,
-	    error_r) < 0)
+	if (account_database_open(database_path, &database, error_r) < 0)
 		return -1;
 	*accounts_r = alloc_new(struct user_accounts);
 	(*accounts_r)->database = database;
@@ -299,14 +173,8 @@ user_accounts_step_done(struct user_accounts *accounts,
     sqlite3_stmt *statement, const char *what, int *code_r,
     const char **error_r)
 {
-	int rc = sqlite3_step(statement);
-
-	*code_r = rc;
-	if (rc == SQLITE_DONE)
-		return 0;
-	*error_r = user_accounts_database_error(accounts, what);
-	(void)sqlite3_reset(statement);
-	return -1;
+	return account_database_step_done(accounts->database, accounts->path,
+	    statement, what, code_r, error_r);
 }
 
 int
@@ -317,7 +185,7 @@ user_accounts_domain_add(struct user_accounts *accounts, const char *domain,
 	sqlite3_stmt *statement;
 	int code;
 
-	if (user_accounts_domain_normalize(domain, name, sizeof(name),
+	if (account_database_domain_normalize(domain, name, sizeof(name),
 	    error_r) < 0)
 		return -1;
 	statement = database_statement(accounts->database,
@@ -345,9 +213,9 @@ user_accounts_domain_delete(struct user_accounts *accounts,
 	sqlite3_int64 users;
 	int code;
 
-	if (user_accounts_lowercase(domain, name, sizeof(name)) < 0) {
+	if (account_database_lowercase(domain, name, sizeof(name)) < 0) {
 		*error_r = error_set("no such domain %s",
-		    user_accounts_printable(domain, shown, sizeof(shown)));
+		    account_database_printable(domain, shown, sizeof(shown)));
 		return -1;
 	}
 	/* Count and delete under one write lock, so no user can be added
@@ -368,7 +236,7 @@ user_accounts_domain_delete(struct user_accounts *accounts,
 	(void)sqlite3_reset(statement);
 	if (users > 0) {
 		*error_r = error_set("domain %s still has %lld user%s",
-		    user_accounts_printable(name, shown, sizeof(shown)),
+		    account_database_printable(name, shown, sizeof(shown)),
 		    (long long)users, users == 1 ? "" : "s");
 		goto fail;
 	}
@@ -382,7 +250,7 @@ user_accounts_domain_delete(struct user_accounts *accounts,
 		goto fail;
 	if (database_changes(accounts->database) == 0) {
 		*error_r = error_set("no such domain %s",
-		    user_accounts_printable(name, shown, sizeof(shown)));
+		    account_database_printable(name, shown, sizeof(shown)));
 		goto fail;
 	}
 	if (database_commit(accounts->database, error_r) < 0)
@@ -506,10 +374,10 @@ user_accounts_change_user(struct user_accounts *accounts, const char *sql,
 	sqlite3_stmt *statement;
 	int code;
 
-	if (user_accounts_lowercase(address, canonical,
+	if (account_database_lowercase(address, canonical,
 	    sizeof(canonical)) < 0) {
 		*error_r = error_set("no such user %s",
-		    user_accounts_printable(address, shown, sizeof(shown)));
+		    account_database_printable(address, shown, sizeof(shown)));
 		return -1;
 	}
 	statement = database_statement(accounts->database, sql, error_r);
@@ -523,7 +391,7 @@ user_accounts_change_user(struct user_accounts *accounts, const char *sql,
 		return -1;
 	if (database_changes(accounts->database) == 0) {
 		*error_r = error_set("no such user %s",
-		    user_accounts_printable(canonical, shown, sizeof(shown)));
+		    account_database_printable(canonical, shown, sizeof(shown)));
 		return -1;
 	}
 	return 0;
@@ -573,7 +441,7 @@ user_accounts_user_list(struct user_accounts *accounts, const char *domain,
 			return -1;
 		if (rc == 0) {
 			*error_r = error_set("no such domain %s",
-			    user_accounts_printable(domain, shown,
+			    account_database_printable(domain, shown,
 			    sizeof(shown)));
 			return -1;
 		}
@@ -680,7 +548,7 @@ user_accounts_verify_password(struct user_accounts *accounts,
 	 * answering fast says nothing about the user. */
 	if (strlen(password) > USER_ACCOUNTS_PASSWORD_MAX)
 		return 0;
-	if (user_accounts_lowercase(address, canonical,
+	if (account_database_lowercase(address, canonical,
 	    sizeof(canonical)) == 0) {
 		statement = database_statement(accounts->database,
 		    "SELECT password_hash FROM users WHERE address = ?1",
@@ -709,7 +577,7 @@ user_accounts_verify_password(struct user_accounts *accounts,
 	hashed = crypt_ra(password, stored, &data, &data_size);
 	if (hashed == NULL || hashed[0] == '*') {
 		error = error_set("unusable password hash for %s",
-		    user_accounts_printable(address, shown, sizeof(shown)));
+		    account_database_printable(address, shown, sizeof(shown)));
 		goto out;
 	}
 	ret = found && user_accounts_equal_constant_time(hashed, stored) ?

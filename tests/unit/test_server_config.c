@@ -69,6 +69,107 @@ test_server_config_cross_checks(void)
 	}
 }
 
+static void
+test_server_config_relay_routes(void)
+{
+	const struct relay_route *route;
+	const char *error = NULL;
+	struct server_config *config = server_config_load(write_config(
+	    "state_dir = /var/tmp/s\n"
+	    "relay.domains = Zeta.example, alpha.example, mid.example\n"
+	    "relay.host = [10.0.0.1]:2525\n"
+	    "relay.transport.alpha.example = lmtp:unix:/run/lmtp\n"
+	    "relay.transport.MID.example = lmtp:mailhub:2424\n"
+	    "relay.tls = encrypt\n"
+	    "relay.verify = list\n"
+	    "relay.verify.zeta.example = accept\n"), &error);
+
+	test_require(config != NULL);
+	test_assert_int(config->relay_route_count, 3);
+	test_assert_string(config->relay_routes[0].domain, "alpha.example");
+	test_assert_string(config->relay_routes[2].domain, "zeta.example");
+	route = server_config_relay_route(config, "ZETA.example");
+	test_require(route != NULL);
+	test_assert_string(route->destination.host, "10.0.0.1");
+	test_assert_int(route->destination.port, 2525);
+	test_assert_int(route->destination.tls, SMTP_CLIENT_TLS_ENCRYPT);
+	test_assert_int(route->verify, RELAY_VERIFY_ACCEPT);
+	route = server_config_relay_route(config, "alpha.example");
+	test_require(route != NULL);
+	test_assert_string(route->destination.unix_path, "/run/lmtp");
+	test_assert_int(route->destination.tls, SMTP_CLIENT_TLS_NONE);
+	test_assert_int(route->verify, RELAY_VERIFY_LIST);
+	route = server_config_relay_route(config, "mid.example");
+	test_require(route != NULL);
+	test_assert(route->destination.lmtp);
+	test_assert_int(route->destination.port, 2424);
+	test_assert(server_config_relay_route(config, "other.example") ==
+	    NULL);
+	test_assert(server_config_relay_route(config, "example") == NULL);
+	server_config_unref(&config);
+
+	/* The defaults: no relay domains, probe verification, may TLS. */
+	config = server_config_defaults();
+	test_assert_int(config->relay_route_count, 0);
+	test_assert_int(config->relay->verify, RELAY_VERIFY_PROBE);
+	test_assert_int(config->relay->tls, SMTP_CLIENT_TLS_MAY);
+	test_assert_int(config->relay->verify_positive_ttl, 7 * 86400);
+	test_assert_int(config->relay->verify_negative_ttl, 3600);
+	test_assert(server_config_relay_route(config, "x.example") == NULL);
+	server_config_unref(&config);
+}
+
+static void
+test_server_config_relay_errors(void)
+{
+	static const struct {
+		const char *text;
+		const char *message;
+	} bad[] = {
+		{ "relay.domains = a.example, not_a domain\n"
+		    "relay.host = mx:25\n", "relay.domains: invalid domain" },
+		{ "relay.domains = a.example, A.example\nrelay.host = mx\n",
+		    "a.example is listed twice" },
+		{ "relay.domains = a.example\n",
+		    "a.example has no destination (set relay.host or "
+		    "relay.transport.a.example)" },
+		{ "relay.domains = a.example\nrelay.host = mx:0\n",
+		    "relay.host: 'mx:0' is not a destination" },
+		{ "relay.host = lmtp:unix:relative\n",
+		    "relay.host: 'lmtp:unix:relative'" },
+		{ "relay.domains = a.example\nrelay.host = mx\n"
+		    "relay.transport.b.example = mx2\n",
+		    "sluice.conf:3: relay.transport.b.example: b.example is "
+		    "not in relay.domains" },
+		{ "relay.domains = a.example\n"
+		    "relay.transport.a.example = [mx\n",
+		    "sluice.conf:2: relay.transport.a.example: '[mx' is not a "
+		    "destination" },
+		{ "relay.domains = a.example\nrelay.host = mx\n"
+		    "relay.verify.c.example = accept\n",
+		    "relay.verify.c.example: c.example is not in" },
+		{ "relay.verify.a.example = sometimes\n",
+		    "sluice.conf:1: relay.verify.a.example: 'sometimes' is not "
+		    "one of the choices" },
+		{ "relay.verify_negative_ttl = 10s\n", "below the minimum" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LENGTH(bad); i++) {
+		const char *error = NULL;
+		struct server_config *config = server_config_load(
+		    write_config(bad[i].text), &error);
+
+		test_assert(config == NULL);
+		if (error == NULL || strstr(error, bad[i].message) == NULL ||
+		    strchr(error, '\n') != NULL)
+			test_fail(__FILE__, __LINE__, "case %zu: '%s' lacks "
+			    "'%s'", i, error != NULL ? error : "(null)",
+			    bad[i].message);
+		server_config_unref(&config);
+	}
+}
+
 int
 main(void)
 {
@@ -76,6 +177,8 @@ main(void)
 		TEST_CASE(test_server_config_defaults_are_valid),
 		TEST_CASE(test_server_config_load),
 		TEST_CASE(test_server_config_cross_checks),
+		TEST_CASE(test_server_config_relay_routes),
+		TEST_CASE(test_server_config_relay_errors),
 	};
 
 	return test_main(cases, ARRAY_LENGTH(cases));

@@ -36,6 +36,38 @@ static const struct settings_section demo_section = {
 };
 static const struct settings_section *const demo_sections[] = { &demo_section };
 
+/* A section with per-name families next to keys that share a prefix. */
+struct route_settings {
+	struct settings_map transport;
+	int verify;
+	struct settings_map verify_domain;
+	int64_t verify_ttl;
+};
+
+static const char *const route_verify[] = { "accept", "list", "probe", NULL };
+
+static const struct setting route_table[] = {
+	{ "route.transport.DOMAIN", SETTING_MAP,
+	    offsetof(struct route_settings, transport), 0, 0, NULL,
+	    "per-domain transport", NULL },
+	{ "route.verify", SETTING_ENUM, offsetof(struct route_settings, verify),
+	    0, 0, "list", "default verify", route_verify },
+	{ "route.verify.DOMAIN", SETTING_MAP,
+	    offsetof(struct route_settings, verify_domain), 0, 0, NULL,
+	    "per-domain verify", route_verify },
+	{ "route.verify_ttl", SETTING_DURATION,
+	    offsetof(struct route_settings, verify_ttl), 1, 86400, "1h", "ttl",
+	    NULL },
+};
+
+static const struct settings_section route_section = {
+	"route", route_table, ARRAY_LENGTH(route_table),
+	sizeof(struct route_settings),
+};
+static const struct settings_section *const route_sections[] = {
+	&route_section,
+};
+
 static const char *
 write_file(const char *name, const char *text)
 {
@@ -224,6 +256,89 @@ test_settings_parsers(void)
 	test_assert_int(settings_parse_duration("-5", &seconds, &error), -1);
 }
 
+static void
+test_settings_map_keys(void)
+{
+	struct settings *settings = settings_new(route_sections, 1);
+	struct settings *again = settings_new(route_sections, 1);
+	const struct route_settings *values, *reloaded;
+	const struct settings_map_entry *entry;
+	const char *error = NULL;
+	char file[512];
+	FILE *out;
+
+	values = settings_section_values(settings, &route_section);
+	test_assert_int(values->transport.count, 0);
+	test_require(settings_load_file(settings, write_file("map.conf",
+	    "route.transport.example.org = lmtp:unix:/run/lmtp\n"
+	    "route.transport.other.test = [10.0.0.1]:25\n"
+	    "route.verify = probe\n"
+	    "route.verify.example.org = accept\n"
+	    "route.verify_ttl = 2h\n"
+	    "route.transport.EXAMPLE.org = mx.example.org:2525\n"),
+	    &error) == 0);
+	/* Own keys win over the prefix; a name set again keeps its place. */
+	test_assert_int(values->verify, 2);
+	test_assert_int(values->verify_ttl, 7200);
+	test_assert_int(values->transport.count, 2);
+	test_assert_string(values->transport.entries[0].name, "example.org");
+	test_assert_string(values->transport.entries[0].value,
+	    "mx.example.org:2525");
+	test_assert_int(values->transport.entries[0].choice, -1);
+	entry = settings_map_find(&values->transport, "Other.Test");
+	test_require(entry != NULL);
+	test_assert_string(entry->value, "[10.0.0.1]:25");
+	test_assert(settings_map_find(&values->transport, "none.test") == NULL);
+	test_assert_int(values->verify_domain.count, 1);
+	test_assert_int(values->verify_domain.entries[0].choice, 0);
+
+	/* Choices are checked; an empty name is no key. */
+	test_assert_int(settings_set(settings, "route.verify.x.test", "maybe",
+	    "t", &error), -1);
+	test_assert(strstr(error, "route.verify.x.test") != NULL);
+	test_assert_int(settings_set(settings, "route.transport.", "x", "t",
+	    &error), -1);
+	test_assert(strstr(error, "unknown key") != NULL);
+
+	/* The effective settings round-trip. */
+	snprintf(file, sizeof(file), "%s/map-written.conf", test_temp_dir());
+	out = fopen(file, "w");
+	settings_write(settings, out, false);
+	fclose(out);
+	test_require(settings_load_file(again, file, &error) == 0);
+	reloaded = settings_section_values(again, &route_section);
+	test_assert_int(reloaded->transport.count, 2);
+	test_assert_string(reloaded->transport.entries[1].value,
+	    "[10.0.0.1]:25");
+	test_assert_string(reloaded->verify_domain.entries[0].name,
+	    "example.org");
+	settings_free(&settings);
+	settings_free(&again);
+}
+
+static void
+test_settings_map_template(void)
+{
+	struct settings *settings = settings_new(route_sections, 1);
+	char file[512], text[4096];
+	const char *error = NULL;
+	size_t length;
+	FILE *out;
+
+	snprintf(file, sizeof(file), "%s/map-template.conf", test_temp_dir());
+	out = fopen(file, "w");
+	settings_write(settings, out, true);
+	fclose(out);
+	out = fopen(file, "r");
+	length = fread(text, 1, sizeof(text) - 1, out);
+	fclose(out);
+	text[length] = '\0';
+	test_assert(strstr(text, "#route.transport.DOMAIN =\n") != NULL);
+	test_assert(strstr(text, "One of: accept list probe.") != NULL);
+	test_assert_int(settings_load_file(settings, file, &error), 0);
+	settings_free(&settings);
+}
+
 int
 main(void)
 {
@@ -236,6 +351,8 @@ main(void)
 		TEST_CASE(test_settings_write_round_trips),
 		TEST_CASE(test_settings_split_list),
 		TEST_CASE(test_settings_parsers),
+		TEST_CASE(test_settings_map_keys),
+		TEST_CASE(test_settings_map_template),
 	};
 
 	return test_main(cases, ARRAY_LENGTH(cases));
