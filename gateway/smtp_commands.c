@@ -9,6 +9,8 @@
 #include "lib/alloc.h"
 #include "lib/log.h"
 #include "lib/smtp_command_parser.h"
+#include "gateway/smtp_address.h"
+#include "gateway/smtp_parameters.h"
 #include "mailstore/user_accounts.h"
 
 #include <strings.h>
@@ -76,27 +78,49 @@ smtp_commands_proceed_ehlo(struct smtp_session *session)
 	smtp_commands_accept_hello(session, true);
 	snprintf(text, sizeof(text),
 	    "%s\nPIPELINING\nSIZE %llu\n%s8BITMIME\nENHANCEDSTATUSCODES\n"
-	    "SMTPUTF8",
+	    "SMTPUTF8\nDSN\nCHUNKING",
 	    config->hostname,
 	    (unsigned long long)config->smtp->max_message_size,
 	    session->server->tls != NULL && !session->tls ? "STARTTLS\n" : "");
 	smtp_session_reply(session, 250, NULL, "%s", text);
 }
 
+/* Refuses a MAIL or RCPT whose parameters did not check out. A SIZE
+ * over the limit is a fact about the message, not a client mistake. */
+static void
+smtp_commands_refuse_parameters(struct smtp_session *session,
+    const struct smtp_parameters_reply *reply)
+{
+	if (reply->code == 552)
+		smtp_session_reply(session, reply->code, reply->enhanced, "%s",
+		    reply->text);
+	else
+		smtp_session_reply_error(session, reply->code,
+		    reply->enhanced, "%s", reply->text);
+}
+
 static int
 smtp_commands_check_mail(struct smtp_session *session,
     struct string_view arguments)
 {
+	const struct smtp_settings *smtp = session->config->smtp;
+	struct smtp_parameters_reply reply;
+	struct smtp_parameters_mail mail;
 	struct smtp_parameter *parameters;
 	struct smtp_path path;
-	size_t count, i;
 	const char *error;
-	uint64_t size = 0;
-	bool eight_bit = false, utf8 = false;
+	size_t count;
 
 	if (session->state != SMTP_STATE_READY) {
 		smtp_session_reply_error(session, 503, "5.5.1",
 		    "Error: nested MAIL command");
+		return -1;
+	}
+	if (smtp->max_messages_per_connection != 0 &&
+	    session->transactions >=
+	    (uint64_t)smtp->max_messages_per_connection) {
+		smtp_session_refuse_limit(session, "messages",
+		    "too many messages in one connection");
 		return -1;
 	}
 	session->transaction = smtp_transaction_new();
@@ -107,46 +131,27 @@ smtp_commands_check_mail(struct smtp_session *session,
 		    "Bad sender address syntax (%s)", error);
 		return -1;
 	}
-	for (i = 0; i < count; i++) {
-		const struct smtp_parameter *p = &parameters[i];
-		if (strcmp(p->keyword, "SIZE") == 0 && session->esmtp) {
-			if (p->value == NULL ||
-			    smtp_parameter_parse_size(p->value, &size) < 0) {
-				smtp_session_reset_transaction(session);
-				smtp_session_reply_error(session, 501, "5.5.4",
-				    "Bad SIZE parameter");
-				return -1;
-			}
-		} else if (strcmp(p->keyword, "BODY") == 0 && session->esmtp &&
-		    p->value != NULL && (strcasecmp(p->value, "8BITMIME") == 0 ||
-		    strcasecmp(p->value, "7BIT") == 0)) {
-			eight_bit = strcasecmp(p->value, "8BITMIME") == 0;
-		} else if (strcmp(p->keyword, "SMTPUTF8") == 0 &&
-		    session->esmtp && p->value == NULL) {
-			utf8 = true;
-		} else {
-			smtp_session_reset_transaction(session);
-			smtp_session_reply_error(session, 555, "5.5.4",
-			    "Unsupported option: %s", p->keyword);
-			return -1;
-		}
+	if (smtp_parameters_parse_mail(session->transaction->arena,
+	    parameters, count, session->esmtp, smtp->max_message_size, &mail,
+	    &reply) < 0) {
+		/* The reply text lives in the transaction's arena. */
+		smtp_commands_refuse_parameters(session, &reply);
+		smtp_session_reset_transaction(session);
+		return -1;
 	}
-	if (path.is_utf8 && !utf8) {
+	/* RFC 6531 3.4: a UTF-8 address only in an SMTPUTF8 transaction. */
+	if (path.is_utf8 && !mail.smtputf8) {
 		smtp_session_reset_transaction(session);
 		smtp_session_reply_error(session, 553, "5.6.7",
 		    "Error: non-ASCII address requires SMTPUTF8");
 		return -1;
 	}
-	if (size > session->config->smtp->max_message_size) {
-		smtp_session_reset_transaction(session);
-		smtp_session_reply(session, 552, "5.3.4",
-		    "Message size exceeds fixed limit");
-		return -1;
-	}
 	session->transaction->mail_from = path.address;
-	session->transaction->declared_size = size;
-	session->transaction->body_8bitmime = eight_bit;
-	session->transaction->smtputf8 = utf8;
+	session->transaction->declared_size = mail.size;
+	session->transaction->body_8bitmime = mail.body_8bitmime;
+	session->transaction->smtputf8 = mail.smtputf8;
+	session->transaction->ret = mail.ret;
+	session->transaction->envid = mail.envid;
 	return 0;
 }
 
@@ -154,6 +159,7 @@ static void
 smtp_commands_proceed_mail(struct smtp_session *session)
 {
 	spool_new_id(session->transaction->id);
+	session->transactions++;
 	session->state = SMTP_STATE_MAIL;
 	smtp_session_reply(session, 250, "2.1.0", "Ok");
 }
@@ -164,9 +170,11 @@ smtp_commands_check_rcpt(struct smtp_session *session,
 {
 	struct smtp_transaction *transaction = session->transaction;
 	enum user_accounts_recipient kind;
+	struct smtp_parameters_reply reply;
+	struct smtp_parameters_rcpt rcpt;
 	struct smtp_parameter *parameters;
 	struct smtp_path path;
-	const char *error, *mailbox;
+	const char *error, *mailbox, *trick;
 	size_t count, i;
 
 	if (session->state != SMTP_STATE_MAIL &&
@@ -184,14 +192,19 @@ smtp_commands_check_rcpt(struct smtp_session *session,
 		return -1;
 	}
 	if (smtp_command_parse_path(transaction->arena, arguments, "TO",
-	    transaction->smtputf8, &path, &parameters, &count, &error) < 0) {
+	    true, &path, &parameters, &count, &error) < 0) {
 		smtp_session_reply_error(session, 501, "5.1.3",
 		    "Bad recipient address syntax (%s)", error);
 		return -1;
 	}
-	if (count > 0) {
-		smtp_session_reply_error(session, 555, "5.5.4",
-		    "Unsupported option: %s", parameters[0].keyword);
+	if (path.is_utf8 && !transaction->smtputf8) {
+		smtp_session_reply_error(session, 553, "5.6.7",
+		    "Error: non-ASCII address requires SMTPUTF8");
+		return -1;
+	}
+	if (smtp_parameters_parse_rcpt(transaction->arena, parameters, count,
+	    session->esmtp, &rcpt, &reply) < 0) {
+		smtp_commands_refuse_parameters(session, &reply);
 		return -1;
 	}
 	if (user_accounts_lookup_recipient(session->server->accounts,
@@ -200,6 +213,19 @@ smtp_commands_check_rcpt(struct smtp_session *session,
 		    session->id, error);
 		smtp_session_reply(session, 451, "4.3.0",
 		    "<%s>: Temporary lookup failure", path.address);
+		return -1;
+	}
+	/* An address that routes inside its local part (or names a host by
+	 * its IP address) is taken only as the literal address of a local
+	 * user: never judged by its domain (smtp_address.h). */
+	if (smtp_address_check_recipient(path.address, &trick) < 0 &&
+	    (kind != USER_ACCOUNTS_LOCAL_USER ||
+	    strcasecmp(mailbox, path.address) != 0)) {
+		log_info("session=%s event=reject reason=relay trick=\"%s\" "
+		    "client=%s rcpt=<%s>", session->id, trick,
+		    session->client_address, path.address);
+		smtp_session_reply_error(session, 554, "5.7.1",
+		    "<%s>: Relay access denied", path.address);
 		return -1;
 	}
 	switch (kind) {
@@ -222,6 +248,8 @@ smtp_commands_check_rcpt(struct smtp_session *session,
 	}
 	session->pending_address = path.address;
 	session->pending_mailbox = mailbox;
+	session->pending_notify = rcpt.notify;
+	session->pending_orcpt = rcpt.orcpt;
 	/* The same mailbox twice gets one copy. */
 	for (i = 0; i < transaction->recipient_count; i++) {
 		if (strcmp(transaction->recipients[i].mailbox, mailbox) == 0) {
@@ -238,7 +266,8 @@ smtp_commands_proceed_rcpt(struct smtp_session *session)
 	session->transaction->rcpt_commands++;
 	if (session->pending_mailbox != NULL)
 		smtp_transaction_add_recipient(session->transaction,
-		    session->pending_address, session->pending_mailbox);
+		    session->pending_address, session->pending_mailbox,
+		    session->pending_notify, session->pending_orcpt);
 	session->state = SMTP_STATE_RCPT;
 	smtp_session_reply(session, 250, "2.1.5", "Ok");
 }
@@ -261,6 +290,12 @@ smtp_commands_check_data(struct smtp_session *session,
 {
 	if (smtp_commands_check_no_arguments(session, arguments, "DATA") < 0)
 		return -1;
+	if (session->transaction != NULL && session->transaction->chunking) {
+		/* RFC 3030 2: one message is sent with BDAT or DATA. */
+		smtp_session_reply_error(session, 503, "5.5.1",
+		    "Error: DATA after BDAT");
+		return -1;
+	}
 	if (session->state != SMTP_STATE_RCPT) {
 		smtp_session_reply_error(session, 503, "5.5.1",
 		    session->state == SMTP_STATE_MAIL ?
@@ -274,6 +309,75 @@ static void
 smtp_commands_proceed_data(struct smtp_session *session)
 {
 	smtp_session_begin_data(session);
+}
+
+/* BDAT n [LAST] (RFC 3030). Whatever the verdict, the n octets after
+ * the command line are the chunk and are read: a refused chunk is
+ * answered at once and then discarded, so the session stays in sync. */
+static int
+smtp_commands_check_bdat(struct smtp_session *session,
+    struct string_view arguments)
+{
+	struct smtp_transaction *transaction = session->transaction;
+	uint64_t size, room, max = session->config->smtp->max_message_size;
+	bool last;
+
+	if (smtp_parameters_parse_bdat(arguments, &size, &last) < 0) {
+		/* Without a size there is no telling where the chunk ends
+		 * and the next command begins. */
+		log_info("session=%s event=bad_bdat", session->id);
+		smtp_session_reply(session, 501, "5.5.4",
+		    "Syntax: BDAT count [LAST]");
+		smtp_session_close(session);
+		return -1;
+	}
+	if (!session->esmtp || session->state == SMTP_STATE_GREETING) {
+		smtp_session_reply_error(session, 503, "5.5.1",
+		    "Error: send EHLO first");
+		smtp_session_begin_chunk(session, size, last, true);
+		return -1;
+	}
+	if (transaction != NULL && transaction->declined) {
+		/* RFC 3030 2: once a chunk was refused, the rest of the
+		 * message is refused too, up to its last chunk. */
+		smtp_session_reply_error(session, 503, "5.5.1",
+		    "Error: message already refused");
+		if (last)
+			smtp_session_reset_transaction(session);
+		smtp_session_begin_chunk(session, size, last, true);
+		return -1;
+	}
+	if (session->state != SMTP_STATE_RCPT) {
+		smtp_session_reply_error(session, 503, "5.5.1",
+		    session->state == SMTP_STATE_MAIL ?
+		    "Error: need RCPT command" : "Error: need MAIL command");
+		smtp_session_begin_chunk(session, size, last, true);
+		return -1;
+	}
+	room = max - MIN(max, transaction->content_size);
+	if (size > room) {
+		log_info("session=%s event=reject reason=size size=%llu",
+		    session->id, (unsigned long long)
+		    (transaction->content_size + MIN(size, max)));
+		smtp_session_reply(session, 552, "5.3.4",
+		    "Error: message file too big");
+		if (last)
+			smtp_session_reset_transaction(session);
+		else
+			transaction->declined = true;
+		smtp_session_begin_chunk(session, size, last, true);
+		return -1;
+	}
+	session->pending_chunk_size = size;
+	session->pending_chunk_last = last;
+	return 0;
+}
+
+static void
+smtp_commands_proceed_bdat(struct smtp_session *session)
+{
+	smtp_session_begin_chunk(session, session->pending_chunk_size,
+	    session->pending_chunk_last, false);
 }
 
 static int
@@ -328,7 +432,8 @@ static void
 smtp_commands_proceed_help(struct smtp_session *session)
 {
 	smtp_session_reply(session, 214, "2.0.0",
-	    "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY STARTTLS");
+	    "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY "
+	    "STARTTLS");
 }
 
 static int
@@ -375,6 +480,9 @@ static const struct smtp_command_entry smtp_command_table[] = {
 	    0 },
 	{ "DATA", smtp_commands_check_data, NULL, smtp_commands_proceed_data,
 	    0 },
+	/* BEFORE_HELO: even refused, its chunk must be read (check). */
+	{ "BDAT", smtp_commands_check_bdat, NULL, smtp_commands_proceed_bdat,
+	    SMTP_COMMAND_FLAG_BEFORE_HELO },
 	{ "RSET", smtp_commands_check_rset, NULL, smtp_commands_proceed_rset,
 	    SMTP_COMMAND_FLAG_BEFORE_HELO },
 	{ "NOOP", NULL, NULL, smtp_commands_proceed_noop,
