@@ -9,6 +9,9 @@ gateway_libsluice_gateway_a_SOURCES = \
 	gateway/listener.c gateway/listener.h \
 	gateway/spool.c gateway/spool.h \
 	gateway/queue.c gateway/queue.h \
+	gateway/client_limits.c gateway/client_limits.h \
+	gateway/smtp_address.c gateway/smtp_address.h \
+	gateway/smtp_parameters.c gateway/smtp_parameters.h \
 	gateway/smtp_transaction.c gateway/smtp_transaction.h \
 	gateway/smtp_session.c gateway/smtp_session.h \
 	gateway/smtp_session_private.h \
@@ -25,7 +28,10 @@ gateway_sluiced_LDADD = gateway/libsluice_gateway.a \
 
 check_PROGRAMS += tests/unit/test_server_config tests/unit/test_spool \
 	tests/unit/test_scan tests/unit/test_smtp_client \
-	tests/unit/test_relay_destination tests/unit/test_routing
+	tests/unit/test_relay_destination tests/unit/test_routing \
+	tests/unit/test_client_limits \
+	tests/unit/test_smtp_address tests/unit/test_smtp_parameters \
+	tests/unit/test_smtp_transaction
 tests_unit_test_server_config_LDADD = gateway/libsluice_gateway.a \
 	mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_relay_destination_LDADD = gateway/libsluice_gateway.a $(LDADD)
@@ -34,6 +40,10 @@ tests_unit_test_routing_LDADD = gateway/libsluice_gateway.a \
 tests_unit_test_spool_LDADD = gateway/libsluice_gateway.a $(LDADD)
 tests_unit_test_scan_LDADD = gateway/libsluice_gateway.a $(LDADD)
 tests_unit_test_smtp_client_LDADD = gateway/libsluice_gateway.a $(LDADD)
+tests_unit_test_client_limits_LDADD = gateway/libsluice_gateway.a $(LDADD)
+tests_unit_test_smtp_address_LDADD = gateway/libsluice_gateway.a $(LDADD)
+tests_unit_test_smtp_parameters_LDADD = gateway/libsluice_gateway.a $(LDADD)
+tests_unit_test_smtp_transaction_LDADD = gateway/libsluice_gateway.a $(LDADD)
 
 # Sends one message with the relay client (for tests/e2e/test_relay_client.py).
 noinst_PROGRAMS += tests/unit/smtp_client_send

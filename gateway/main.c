@@ -43,6 +43,7 @@
 #include "lib/durable_file.h"
 #include "lib/error.h"
 #include "lib/log.h"
+#include "gateway/client_limits.h"
 #include "gateway/listener.h"
 #include "gateway/queue.h"
 #include "gateway/routing.h"
@@ -240,6 +241,20 @@ server_stop(int signo, void *context)
 	    (uint64_t)server.config->core->shutdown_timeout * 1000);
 }
 
+static struct client_limits_settings
+client_limits_settings_of(const struct server_config *config)
+{
+	struct client_limits_settings settings = {
+		.max_connections =
+		    (unsigned)config->smtp->max_connections_per_ip,
+		.connections_per_minute =
+		    (unsigned)config->smtp->connection_rate_per_ip,
+		.exempt = config->smtp->limits_exempt,
+	};
+
+	return settings;
+}
+
 static struct tls_context *
 load_tls(const struct server_config *config)
 {
@@ -262,6 +277,7 @@ static void
 server_reload_config(void)
 {
 	struct server_config *config;
+	struct client_limits_settings limits;
 	struct tls_context *tls = NULL;
 	struct routing *routing;
 	const char *error;
@@ -305,6 +321,10 @@ server_reload_config(void)
 	log_set_level((enum log_level)config->core->log_level);
 	listener_set_max_connections(server.listeners, "smtp",
 	    (unsigned)config->smtp->max_connections);
+	limits = client_limits_settings_of(config);
+	if (client_limits_configure(server.client_limits, &limits, &error) < 0)
+		log_warn("event=reload_partial key=smtp.limits_exempt error=%s",
+		    error);
 	log_info("event=reloaded config=%s", config->path);
 }
 
@@ -373,6 +393,11 @@ main(int argc, char **argv)
 
 	server.config = config;
 	server.loop = loop_new();
+	{
+		struct client_limits_settings limits =
+		    client_limits_settings_of(config);
+		server.client_limits = client_limits_new(&limits);
+	}
 	server.tls = load_tls(config);
 	if (config->smtp->listen[0] != '\0' &&
 	    listener_open(server.loop, config->smtp->listen, "smtp",
@@ -435,6 +460,7 @@ main(int argc, char **argv)
 	user_accounts_close(&server.accounts);
 	routing_unref(&server.routing);
 	spool_close(&server.spool);
+	client_limits_free(&server.client_limits);
 	tls_context_unref(&server.tls);
 	scan_engine_unref(&server.scan_engine);
 	if (unlink(server.config->pid_file) < 0 && errno != ENOENT)

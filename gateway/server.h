@@ -13,6 +13,7 @@
 #include "lib/worker_pool.h"
 #include "gateway/server_config.h"
 
+struct client_limits;
 struct listener;
 struct queue;
 struct routing;
@@ -39,6 +40,7 @@ struct server {
 	struct queue *queue;
 	struct listener *listeners;
 	struct smtp_session *sessions;  /* every live SMTP session */
+	struct client_limits *client_limits; /* per-client connection counts */
 	char *mail_root;                /* STATE_DIR/mail */
 	bool stopping;
 };

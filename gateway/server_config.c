@@ -3,6 +3,7 @@
  * CONFIGURATION: every key is documented in the tables below; `sluice
  * config check --help-keys` prints them with defaults. */
 #include "gateway/server_config.h"
+#include "gateway/client_limits.h"
 #include "lib/alloc.h"
 #include "lib/error.h"
 #include "gateway/relay_destination.h"
@@ -59,7 +60,24 @@ static const struct setting smtp_table[] = {
 	{ "smtp.line_limit", SETTING_INT, SMTP(line_limit), 512, 65536, "2048",
 	    "Longest command line in octets, CRLF included; longer ones get 500 5.5.2.", NULL },
 	{ "smtp.timeout", SETTING_DURATION, SMTP(timeout), 1, 86400, "300s",
-	    "Idle time allowed while waiting for the client.", NULL },
+	    "How long to wait for the client's next command (RFC 5321 4.5.3.2 asks for at least 5 minutes); then 421 4.4.2.", NULL },
+	{ "smtp.timeout_data_block", SETTING_DURATION,
+	    SMTP(timeout_data_block), 1, 86400, "180s",
+	    "How long to wait for more message data inside DATA or a BDAT chunk (RFC 5321 4.5.3.2: 3 minutes per data block); then 421 4.4.2.", NULL },
+	{ "smtp.session_max_seconds", SETTING_DURATION,
+	    SMTP(session_max_seconds), 1, 7 * 86400, "1h",
+	    "Longest SMTP session, however busy; then 421 4.4.2 and the connection is closed (a message being spooled is answered first).", NULL },
+	{ "smtp.max_connections_per_ip", SETTING_INT,
+	    SMTP(max_connections_per_ip), 0, 100000, "20",
+	    "Connections one client may hold open at once (an IPv6 client counts per /64); more get 421 4.7.0. 0: no limit.", NULL },
+	{ "smtp.connection_rate_per_ip", SETTING_INT,
+	    SMTP(connection_rate_per_ip), 0, 1000000, "300",
+	    "New connections one client may open per minute (an IPv6 client counts per /64; a burst of this many, then evenly spread); more get 421 4.7.0. 0: no limit.", NULL },
+	{ "smtp.max_messages_per_connection", SETTING_INT,
+	    SMTP(max_messages_per_connection), 0, 1000000, "100",
+	    "Mail transactions (MAIL commands) one connection may start; the next MAIL gets 421 4.7.0. 0: no limit.", NULL },
+	{ "smtp.limits_exempt", SETTING_STRING, SMTP(limits_exempt), 0, 0, "",
+	    "Networks exempt from the per-client limits, comma-separated ADDRESS or ADDRESS/PREFIX (IPv4 or IPv6), e.g. your own relays; loopback is not exempt unless listed.", NULL },
 	{ "smtp.bare_newline", SETTING_ENUM, SMTP(bare_newline), 0, 0,
 	    "reject",
 	    "A bare LF or CR in DATA: reject the message with 550 5.5.2, or accept it.", bare_newline_choices },
@@ -337,6 +355,11 @@ server_config_finish(struct server_config *config, const char **error_r)
 	if ((config->tls->cert[0] == '\0') != (config->tls->key[0] == '\0')) {
 		*error_r = error_set("%s: tls.cert and tls.key must be set together",
 		    config->path);
+		return -1;
+	}
+	if (client_limits_check_exempt(config->smtp->limits_exempt,
+	    error_r) < 0) {
+		*error_r = error_set("%s: %s", config->path, *error_r);
 		return -1;
 	}
 	if (config->queue->retry_min > config->queue->retry_max) {

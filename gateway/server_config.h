@@ -38,6 +38,12 @@ struct smtp_settings {
 	int64_t max_errors;
 	int64_t line_limit;
 	int64_t timeout;
+	int64_t timeout_data_block;
+	int64_t session_max_seconds;
+	int64_t max_connections_per_ip;
+	int64_t connection_rate_per_ip;
+	int64_t max_messages_per_connection;
+	char *limits_exempt;
 	int bare_newline;
 	char *banner;
 };

@@ -10,6 +10,8 @@
 #include "lib/log.h"
 #include "lib/smtp_command_parser.h"
 #include "gateway/routing.h"
+#include "gateway/smtp_address.h"
+#include "gateway/smtp_parameters.h"
 
 #include <strings.h>
 
@@ -76,27 +78,49 @@ smtp_commands_proceed_ehlo(struct smtp_session *session)
 	smtp_commands_accept_hello(session, true);
 	snprintf(text, sizeof(text),
 	    "%s\nPIPELINING\nSIZE %llu\n%s8BITMIME\nENHANCEDSTATUSCODES\n"
-	    "SMTPUTF8",
+	    "SMTPUTF8\nDSN\nCHUNKING",
 	    config->hostname,
 	    (unsigned long long)config->smtp->max_message_size,
 	    session->server->tls != NULL && !session->tls ? "STARTTLS\n" : "");
 	smtp_session_reply(session, 250, NULL, "%s", text);
 }
 
+/* Refuses a MAIL or RCPT whose parameters did not check out. A SIZE
+ * over the limit is a fact about the message, not a client mistake. */
+static void
+smtp_commands_refuse_parameters(struct smtp_session *session,
+    const struct smtp_parameters_reply *reply)
+{
+	if (reply->code == 552)
+		smtp_session_reply(session, reply->code, reply->enhanced, "%s",
+		    reply->text);
+	else
+		smtp_session_reply_error(session, reply->code,
+		    reply->enhanced, "%s", reply->text);
+}
+
 static int
 smtp_commands_check_mail(struct smtp_session *session,
     struct string_view arguments)
 {
+	const struct smtp_settings *smtp = session->config->smtp;
+	struct smtp_parameters_reply reply;
+	struct smtp_parameters_mail mail;
 	struct smtp_parameter *parameters;
 	struct smtp_path path;
-	size_t count, i;
 	const char *error;
-	uint64_t size = 0;
-	bool eight_bit = false, utf8 = false;
+	size_t count;
 
 	if (session->state != SMTP_STATE_READY) {
 		smtp_session_reply_error(session, 503, "5.5.1",
 		    "Error: nested MAIL command");
+		return -1;
+	}
+	if (smtp->max_messages_per_connection != 0 &&
+	    session->transactions >=
+	    (uint64_t)smtp->max_messages_per_connection) {
+		smtp_session_refuse_limit(session, "messages",
+		    "too many messages in one connection");
 		return -1;
 	}
 	session->transaction = smtp_transaction_new();
@@ -107,46 +131,27 @@ smtp_commands_check_mail(struct smtp_session *session,
 		    "Bad sender address syntax (%s)", error);
 		return -1;
 	}
-	for (i = 0; i < count; i++) {
-		const struct smtp_parameter *p = &parameters[i];
-		if (strcmp(p->keyword, "SIZE") == 0 && session->esmtp) {
-			if (p->value == NULL ||
-			    smtp_parameter_parse_size(p->value, &size) < 0) {
-				smtp_session_reset_transaction(session);
-				smtp_session_reply_error(session, 501, "5.5.4",
-				    "Bad SIZE parameter");
-				return -1;
-			}
-		} else if (strcmp(p->keyword, "BODY") == 0 && session->esmtp &&
-		    p->value != NULL && (strcasecmp(p->value, "8BITMIME") == 0 ||
-		    strcasecmp(p->value, "7BIT") == 0)) {
-			eight_bit = strcasecmp(p->value, "8BITMIME") == 0;
-		} else if (strcmp(p->keyword, "SMTPUTF8") == 0 &&
-		    session->esmtp && p->value == NULL) {
-			utf8 = true;
-		} else {
-			smtp_session_reset_transaction(session);
-			smtp_session_reply_error(session, 555, "5.5.4",
-			    "Unsupported option: %s", p->keyword);
-			return -1;
-		}
+	if (smtp_parameters_parse_mail(session->transaction->arena,
+	    parameters, count, session->esmtp, smtp->max_message_size, &mail,
+	    &reply) < 0) {
+		/* The reply text lives in the transaction's arena. */
+		smtp_commands_refuse_parameters(session, &reply);
+		smtp_session_reset_transaction(session);
+		return -1;
 	}
-	if (path.is_utf8 && !utf8) {
+	/* RFC 6531 3.4: a UTF-8 address only in an SMTPUTF8 transaction. */
+	if (path.is_utf8 && !mail.smtputf8) {
 		smtp_session_reset_transaction(session);
 		smtp_session_reply_error(session, 553, "5.6.7",
 		    "Error: non-ASCII address requires SMTPUTF8");
 		return -1;
 	}
-	if (size > session->config->smtp->max_message_size) {
-		smtp_session_reset_transaction(session);
-		smtp_session_reply(session, 552, "5.3.4",
-		    "Message size exceeds fixed limit");
-		return -1;
-	}
 	session->transaction->mail_from = path.address;
-	session->transaction->declared_size = size;
-	session->transaction->body_8bitmime = eight_bit;
-	session->transaction->smtputf8 = utf8;
+	session->transaction->declared_size = mail.size;
+	session->transaction->body_8bitmime = mail.body_8bitmime;
+	session->transaction->smtputf8 = mail.smtputf8;
+	session->transaction->ret = mail.ret;
+	session->transaction->envid = mail.envid;
 	return 0;
 }
 
@@ -154,6 +159,7 @@ static void
 smtp_commands_proceed_mail(struct smtp_session *session)
 {
 	spool_new_id(session->transaction->id);
+	session->transactions++;
 	session->state = SMTP_STATE_MAIL;
 	smtp_session_reply(session, 250, "2.1.0", "Ok");
 }
@@ -163,6 +169,8 @@ smtp_commands_check_rcpt(struct smtp_session *session,
     struct string_view arguments)
 {
 	struct smtp_transaction *transaction = session->transaction;
+	struct smtp_parameters_reply reply;
+	struct smtp_parameters_rcpt rcpt;
 	struct smtp_parameter *parameters;
 	struct smtp_path path;
 	const char *error;
@@ -183,17 +191,31 @@ smtp_commands_check_rcpt(struct smtp_session *session,
 		return -1;
 	}
 	if (smtp_command_parse_path(transaction->arena, arguments, "TO",
-	    transaction->smtputf8, &path, &parameters, &count, &error) < 0) {
+	    true, &path, &parameters, &count, &error) < 0) {
 		smtp_session_reply_error(session, 501, "5.1.3",
 		    "Bad recipient address syntax (%s)", error);
 		return -1;
 	}
-	if (count > 0) {
-		smtp_session_reply_error(session, 555, "5.5.4",
-		    "Unsupported option: %s", parameters[0].keyword);
+	if (path.is_utf8 && !transaction->smtputf8) {
+		smtp_session_reply_error(session, 553, "5.6.7",
+		    "Error: non-ASCII address requires SMTPUTF8");
+		return -1;
+	}
+	if (smtp_parameters_parse_rcpt(transaction->arena, parameters, count,
+	    session->esmtp, &rcpt, &reply) < 0) {
+		smtp_commands_refuse_parameters(session, &reply);
 		return -1;
 	}
 	session->pending_address = path.address;
+	session->pending_notify = rcpt.notify;
+	session->pending_orcpt = rcpt.orcpt;
+	/* An address that routes inside its local part (or names a host by
+	 * its IP address) is taken only as the literal address of a local
+	 * user, never judged by its domain (smtp_address.h): routing says
+	 * which it is. */
+	session->pending_trick = NULL;
+	(void)smtp_address_check_recipient(path.address,
+	    &session->pending_trick);
 	return 0;
 }
 
@@ -248,13 +270,14 @@ smtp_commands_stage_rcpt(struct smtp_session *session)
 /* Adds one routing target as a spool recipient, unless the transaction
  * has it already (the same mailbox, the same remote address). */
 static void
-smtp_commands_add_target(struct smtp_transaction *transaction,
+smtp_commands_add_target(struct smtp_session *session,
     const struct routing_target *target, const char *original)
 {
+	struct smtp_transaction *transaction = session->transaction;
 	const struct spool_recipient *recipient;
-	struct spool_recipient *added;
 	const char *mailbox = target->kind == ROUTING_LOCAL ?
 	    target->mailbox : "";
+	const char *orcpt = session->pending_orcpt;
 	size_t i;
 
 	for (i = 0; i < transaction->recipient_count; i++) {
@@ -264,13 +287,12 @@ smtp_commands_add_target(struct smtp_transaction *transaction,
 		    strcasecmp(recipient->address, target->address) == 0)
 			return;
 	}
-	smtp_transaction_add_recipient(transaction, target->address, mailbox);
 	/* An alias rewrote it: DSNs name what the client asked for. */
-	if (original != NULL) {
-		added = &transaction->recipients[transaction->recipient_count - 1];
-		added->orcpt = arena_printf(transaction->arena, "rfc822;%s",
+	if (original != NULL && (orcpt == NULL || orcpt[0] == '\0'))
+		orcpt = arena_printf(transaction->arena, "rfc822;%s",
 		    original);
-	}
+	smtp_transaction_add_recipient(transaction, target->address, mailbox,
+	    session->pending_notify, orcpt);
 }
 
 static void
@@ -281,6 +303,17 @@ smtp_commands_proceed_rcpt(struct smtp_session *session)
 	size_t i;
 
 	session->pending_routing = NULL;
+	if (session->pending_trick != NULL && (result->target_count != 1 ||
+	    result->targets[0].kind != ROUTING_LOCAL ||
+	    strcasecmp(result->targets[0].mailbox,
+	    session->pending_address) != 0)) {
+		log_info("session=%s event=reject reason=relay trick=\"%s\" "
+		    "client=%s rcpt=<%s>", session->id, session->pending_trick,
+		    session->client_address, session->pending_address);
+		smtp_session_reply_error(session, 554, "5.7.1",
+		    "<%s>: Relay access denied", session->pending_address);
+		return;
+	}
 	if (result->verdict == ROUTING_REJECT ||
 	    result->verdict == ROUTING_DEFER) {
 		log_info("session=%s event=%s client=%s rcpt=<%s> reply=\"%u "
@@ -304,7 +337,7 @@ smtp_commands_proceed_rcpt(struct smtp_session *session)
 	}
 	transaction->rcpt_commands++;
 	for (i = 0; i < result->target_count; i++)
-		smtp_commands_add_target(transaction, &result->targets[i],
+		smtp_commands_add_target(session, &result->targets[i],
 		    result->expanded ? session->pending_address : NULL);
 	session->state = SMTP_STATE_RCPT;
 	smtp_session_reply(session, 250, "2.1.5", "Ok");
@@ -328,6 +361,12 @@ smtp_commands_check_data(struct smtp_session *session,
 {
 	if (smtp_commands_check_no_arguments(session, arguments, "DATA") < 0)
 		return -1;
+	if (session->transaction != NULL && session->transaction->chunking) {
+		/* RFC 3030 2: one message is sent with BDAT or DATA. */
+		smtp_session_reply_error(session, 503, "5.5.1",
+		    "Error: DATA after BDAT");
+		return -1;
+	}
 	if (session->state != SMTP_STATE_RCPT) {
 		smtp_session_reply_error(session, 503, "5.5.1",
 		    session->state == SMTP_STATE_MAIL ?
@@ -341,6 +380,75 @@ static void
 smtp_commands_proceed_data(struct smtp_session *session)
 {
 	smtp_session_begin_data(session);
+}
+
+/* BDAT n [LAST] (RFC 3030). Whatever the verdict, the n octets after
+ * the command line are the chunk and are read: a refused chunk is
+ * answered at once and then discarded, so the session stays in sync. */
+static int
+smtp_commands_check_bdat(struct smtp_session *session,
+    struct string_view arguments)
+{
+	struct smtp_transaction *transaction = session->transaction;
+	uint64_t size, room, max = session->config->smtp->max_message_size;
+	bool last;
+
+	if (smtp_parameters_parse_bdat(arguments, &size, &last) < 0) {
+		/* Without a size there is no telling where the chunk ends
+		 * and the next command begins. */
+		log_info("session=%s event=bad_bdat", session->id);
+		smtp_session_reply(session, 501, "5.5.4",
+		    "Syntax: BDAT count [LAST]");
+		smtp_session_close(session);
+		return -1;
+	}
+	if (!session->esmtp || session->state == SMTP_STATE_GREETING) {
+		smtp_session_reply_error(session, 503, "5.5.1",
+		    "Error: send EHLO first");
+		smtp_session_begin_chunk(session, size, last, true);
+		return -1;
+	}
+	if (transaction != NULL && transaction->declined) {
+		/* RFC 3030 2: once a chunk was refused, the rest of the
+		 * message is refused too, up to its last chunk. */
+		smtp_session_reply_error(session, 503, "5.5.1",
+		    "Error: message already refused");
+		if (last)
+			smtp_session_reset_transaction(session);
+		smtp_session_begin_chunk(session, size, last, true);
+		return -1;
+	}
+	if (session->state != SMTP_STATE_RCPT) {
+		smtp_session_reply_error(session, 503, "5.5.1",
+		    session->state == SMTP_STATE_MAIL ?
+		    "Error: need RCPT command" : "Error: need MAIL command");
+		smtp_session_begin_chunk(session, size, last, true);
+		return -1;
+	}
+	room = max - MIN(max, transaction->content_size);
+	if (size > room) {
+		log_info("session=%s event=reject reason=size size=%llu",
+		    session->id, (unsigned long long)
+		    (transaction->content_size + MIN(size, max)));
+		smtp_session_reply(session, 552, "5.3.4",
+		    "Error: message file too big");
+		if (last)
+			smtp_session_reset_transaction(session);
+		else
+			transaction->declined = true;
+		smtp_session_begin_chunk(session, size, last, true);
+		return -1;
+	}
+	session->pending_chunk_size = size;
+	session->pending_chunk_last = last;
+	return 0;
+}
+
+static void
+smtp_commands_proceed_bdat(struct smtp_session *session)
+{
+	smtp_session_begin_chunk(session, session->pending_chunk_size,
+	    session->pending_chunk_last, false);
 }
 
 static int
@@ -395,7 +503,8 @@ static void
 smtp_commands_proceed_help(struct smtp_session *session)
 {
 	smtp_session_reply(session, 214, "2.0.0",
-	    "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY STARTTLS");
+	    "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY "
+	    "STARTTLS");
 }
 
 static int
@@ -442,6 +551,9 @@ static const struct smtp_command_entry smtp_command_table[] = {
 	    smtp_commands_proceed_rcpt, 0 },
 	{ "DATA", smtp_commands_check_data, NULL, smtp_commands_proceed_data,
 	    0 },
+	/* BEFORE_HELO: even refused, its chunk must be read (check). */
+	{ "BDAT", smtp_commands_check_bdat, NULL, smtp_commands_proceed_bdat,
+	    SMTP_COMMAND_FLAG_BEFORE_HELO },
 	{ "RSET", smtp_commands_check_rset, NULL, smtp_commands_proceed_rset,
 	    SMTP_COMMAND_FLAG_BEFORE_HELO },
 	{ "NOOP", NULL, NULL, smtp_commands_proceed_noop,

@@ -1,13 +1,18 @@
-/* smtp_session.c: SMTP session lifecycle, input dispatch, DATA, spooling.
+/* smtp_session.c: SMTP session lifecycle, input dispatch, DATA and BDAT,
+ * spooling, per-client limits and timeouts.
  *
  * DESIGN: input is consumed one command at a time so pipelined bytes stay
  * in the connection buffer until the previous command is done: a
  * command whose stage or job is in flight sets `waiting`, which stops
  * the input loop; smtp_session_resume() restarts it. Replies go into
  * `output` and are written once per input batch, so a pipelined group of
- * commands gets its replies in one segment. The end of DATA hands the
- * transaction to an io worker that writes and fsyncs the spool file; the
- * 250 is sent from that job's completion, never before. */
+ * commands gets its replies in one segment. Input is routed three ways:
+ * command lines, DATA (through the data reader) and BDAT chunks (exactly
+ * chunk_remaining raw octets, kept or, if refused, dropped). The end of
+ * DATA or of the last chunk hands the transaction to an io worker that
+ * writes and fsyncs the spool file; the 250 is sent from that job's
+ * completion, never before. Two timers: idle (the command or data-block
+ * timeout, whichever the session waits for) and the session cap. */
 #include "gateway/smtp_session_private.h"
 #include "lib/alloc.h"
 #include "lib/error.h"
@@ -15,6 +20,7 @@
 #include "lib/smtp_command_parser.h"
 #include "lib/smtp_data_reader.h"
 #include "lib/smtp_reply.h"
+#include "gateway/client_limits.h"
 #include "gateway/queue.h"
 #include "mailstore/local_delivery.h"
 
@@ -36,6 +42,7 @@ smtp_session_drop(struct smtp_session *session)
 {
 	connection_free(&session->connection);
 	loop_timer_stop(session->idle_timer);
+	loop_timer_stop(session->session_timer);
 	if (session->waiting)
 		session->connection_gone = true;
 	else
@@ -127,11 +134,64 @@ smtp_session_reset_transaction(struct smtp_session *session)
 		session->state = SMTP_STATE_READY;
 }
 
+bool
+smtp_session_in_message(const struct smtp_session *session)
+{
+	return session->state == SMTP_STATE_DATA || session->chunk_active ||
+	    (session->transaction != NULL && session->transaction->chunking &&
+	    !session->transaction->declined);
+}
+
+/* RFC 5321 4.5.3.2: the server waits for the next command (smtp.timeout,
+ * at least the RFC's 5 minutes by default) and for the next block of
+ * message data (smtp.timeout_data_block, the client's 3 minutes). */
 static void
 smtp_session_arm_timer(struct smtp_session *session)
 {
-	loop_timer_start(session->idle_timer,
-	    (uint64_t)session->config->smtp->timeout * 1000);
+	const struct smtp_settings *smtp = session->config->smtp;
+	int64_t seconds = session->state == SMTP_STATE_DATA ||
+	    session->chunk_active ? smtp->timeout_data_block : smtp->timeout;
+
+	loop_timer_start(session->idle_timer, (uint64_t)seconds * 1000);
+}
+
+void
+smtp_session_refuse_limit(struct smtp_session *session, const char *kind,
+    const char *text)
+{
+	log_info("session=%s event=client_limit kind=%s client=%s",
+	    session->id, kind, session->client_address);
+	smtp_session_reply(session, 421, "4.7.0", "%s Error: %s",
+	    session->config->hostname, text);
+	smtp_session_close(session);
+}
+
+/* smtp.session_max_seconds: the whole session, however busy. */
+static void
+smtp_session_expire(struct smtp_session *session)
+{
+	log_info("session=%s event=timeout kind=session state=%d messages=%u",
+	    session->id, (int)session->state, session->messages);
+	smtp_session_reply(session, 421, "4.4.2",
+	    "%s Error: session time limit exceeded",
+	    session->config->hostname);
+	smtp_session_close(session);
+}
+
+static void
+smtp_session_cap_timeout(void *context)
+{
+	struct smtp_session *session = context;
+
+	if (session->state == SMTP_STATE_CLOSING)
+		return;
+	if (session->waiting) {
+		/* A job's reply must come first; resume ends the session. */
+		session->expired = true;
+		return;
+	}
+	smtp_session_expire(session);
+	smtp_session_flush(session);
 }
 
 static void
@@ -145,8 +205,9 @@ smtp_session_idle_timeout(void *context)
 		smtp_session_drop(session);
 		return;
 	}
-	log_info("session=%s event=timeout state=%d", session->id,
-	    (int)session->state);
+	log_info("session=%s event=timeout kind=%s state=%d", session->id,
+	    session->state == SMTP_STATE_DATA || session->chunk_active ?
+	    "data" : "command", (int)session->state);
 	smtp_session_reply(session, 421, "4.4.2",
 	    "%s Error: timeout exceeded", session->config->hostname);
 	smtp_session_close(session);
@@ -165,7 +226,9 @@ smtp_session_resume(struct smtp_session *session,
 	session->waiting = false;
 	if (proceed != NULL)
 		proceed(session);
-	if (session->stop_requested && session->state != SMTP_STATE_DATA &&
+	if (session->expired && session->state != SMTP_STATE_CLOSING)
+		smtp_session_expire(session);
+	if (session->stop_requested && !smtp_session_in_message(session) &&
 	    session->state != SMTP_STATE_CLOSING) {
 		smtp_session_reply(session, 421, "4.3.2",
 		    "%s Service shutting down", session->config->hostname);
@@ -364,18 +427,20 @@ smtp_session_commit_done(void *context)
 	smtp_session_resume(session, NULL);
 }
 
+/* The message is complete (end of DATA or BDAT LAST): refuse it, or
+ * hand it to an io worker that makes it durable before the 250. */
 static void
-smtp_session_data_end(struct smtp_session *session)
+smtp_session_message_end(struct smtp_session *session)
 {
 	struct smtp_transaction *transaction = session->transaction;
-	unsigned flags = smtp_data_reader_flags(transaction->data_reader);
+	unsigned flags = transaction->content_flags;
 	struct smtp_commit_job *job;
 
 	session->state = SMTP_STATE_READY;
 	if ((flags & SMTP_DATA_READER_TOO_BIG) != 0) {
 		log_info("session=%s event=reject reason=size size=%llu",
-		    session->id, (unsigned long long)smtp_data_reader_size(
-			transaction->data_reader));
+		    session->id,
+		    (unsigned long long)transaction->content_size);
 		smtp_session_reply(session, 552, "5.3.4",
 		    "Error: message file too big");
 		smtp_session_reset_transaction(session);
@@ -404,6 +469,9 @@ smtp_session_data_end(struct smtp_session *session)
 	job->envelope.helo = session->helo != NULL ?
 	    arena_strdup(transaction->arena, session->helo) : "";
 	job->envelope.mail_from = transaction->mail_from;
+	job->envelope.ret = transaction->ret;
+	job->envelope.envid = transaction->envid;
+	job->envelope.smtputf8 = transaction->smtputf8;
 	job->envelope.recipients = transaction->recipients;
 	job->envelope.recipient_count = transaction->recipient_count;
 	/* One local recipient only: with several, a failure after some
@@ -421,6 +489,37 @@ smtp_session_data_end(struct smtp_session *session)
 	smtp_session_flush(session);
 	worker_pool_submit(session->server->io_workers, smtp_session_commit_work,
 	    smtp_session_commit_done, job);
+}
+
+/* The current BDAT chunk has been read in full. */
+static void
+smtp_session_chunk_end(struct smtp_session *session)
+{
+	struct smtp_transaction *transaction = session->transaction;
+
+	session->chunk_active = false;
+	if (session->chunk_discard)
+		return; /* refused when it began; the reply is out */
+	if (!session->chunk_last) {
+		smtp_session_reply(session, 250, "2.0.0",
+		    "Ok: %llu octets received",
+		    (unsigned long long)transaction->content_size);
+		return;
+	}
+	smtp_transaction_end_chunks(transaction);
+	smtp_session_message_end(session);
+}
+
+static void
+smtp_session_data_end(struct smtp_session *session)
+{
+	struct smtp_transaction *transaction = session->transaction;
+
+	transaction->content_flags =
+	    smtp_data_reader_flags(transaction->data_reader);
+	transaction->content_size =
+	    smtp_data_reader_size(transaction->data_reader);
+	smtp_session_message_end(session);
 }
 
 void
@@ -441,6 +540,28 @@ smtp_session_begin_data(struct smtp_session *session)
 	session->state = SMTP_STATE_DATA;
 	smtp_session_reply(session, 354, NULL,
 	    "End data with <CR><LF>.<CR><LF>");
+}
+
+void
+smtp_session_begin_chunk(struct smtp_session *session, uint64_t size,
+    bool last, bool discard)
+{
+	struct smtp_transaction *transaction = session->transaction;
+
+	session->chunk_active = true;
+	session->chunk_discard = discard;
+	session->chunk_last = last;
+	session->chunk_remaining = size;
+	if (!discard && !transaction->chunking) {
+		/* The first chunk: our Received header goes first, as for
+		 * DATA; only the client's octets count against the limit. */
+		transaction->chunking = true;
+		if (buffer_append_string(&transaction->message,
+		    smtp_session_received_header(session)) < 0)
+			log_panic("unbounded buffer refused an append");
+	}
+	if (size == 0)
+		smtp_session_chunk_end(session);
 }
 
 void
@@ -478,7 +599,7 @@ smtp_session_process_input(struct smtp_session *session)
 	while (!session->waiting && session->state != SMTP_STATE_CLOSING &&
 	    session->connection != NULL) {
 		if (session->stop_requested &&
-		    session->state != SMTP_STATE_DATA) {
+		    !smtp_session_in_message(session)) {
 			/* The transaction that held the stop back is over. */
 			smtp_session_reply(session, 421, "4.3.2",
 			    "%s Service shutting down",
@@ -498,6 +619,18 @@ smtp_session_process_input(struct smtp_session *session)
 		data = connection_input_peek(session->connection, &length);
 		if (length == 0)
 			break;
+		if (session->chunk_active) {
+			consumed = (size_t)MIN((uint64_t)length,
+			    session->chunk_remaining);
+			if (!session->chunk_discard)
+				smtp_transaction_append_chunk(
+				    session->transaction, data, consumed);
+			connection_input_consume(session->connection, consumed);
+			session->chunk_remaining -= consumed;
+			if (session->chunk_remaining == 0)
+				smtp_session_chunk_end(session);
+			continue;
+		}
 		if (session->state == SMTP_STATE_DATA) {
 			ret = smtp_data_reader_feed(
 			    session->transaction->data_reader, data, length,
@@ -527,6 +660,11 @@ smtp_session_process_input(struct smtp_session *session)
 			}
 		}
 	}
+	/* DATA or a BDAT chunk may have begun in this batch: the next wait
+	 * is for message data, with its own timeout. */
+	if (!session->waiting && session->state != SMTP_STATE_CLOSING &&
+	    session->connection != NULL)
+		smtp_session_arm_timer(session);
 	smtp_session_flush(session);
 }
 
@@ -598,6 +736,10 @@ smtp_session_free(struct smtp_session *session)
 	connection_free(&session->connection);
 	smtp_transaction_free(&session->transaction);
 	loop_timer_free(&session->idle_timer);
+	loop_timer_free(&session->session_timer);
+	if (session->limits_counted)
+		client_limits_disconnect(server->client_limits,
+		    session->client_address, loop_now_msec(server->loop));
 	line_reader_free(&session->line_reader);
 	buffer_deinit(&session->output);
 	free(session->helo);
@@ -617,6 +759,7 @@ smtp_session_accept(struct listener *listener, int fd, const char *peer,
 	struct arena *arena = arena_new("smtp session", 2048);
 	struct smtp_session *session = arena_new_type(arena,
 	    struct smtp_session);
+	enum client_limits_verdict verdict;
 
 	session->arena = arena;
 	session->server = server;
@@ -633,6 +776,8 @@ smtp_session_accept(struct listener *listener, int fd, const char *peer,
 	buffer_init(&session->output, 0);
 	session->idle_timer = loop_timer_new(server->loop,
 	    smtp_session_idle_timeout, session);
+	session->session_timer = loop_timer_new(server->loop,
+	    smtp_session_cap_timeout, session);
 	session->connection = connection_new(server->loop, fd, peer,
 	    &smtp_session_callbacks, session);
 	session->next = server->sessions;
@@ -648,10 +793,23 @@ smtp_session_accept(struct listener *listener, int fd, const char *peer,
 		smtp_session_close(session);
 		return;
 	}
+	verdict = client_limits_connect(server->client_limits,
+	    session->client_address, loop_now_msec(server->loop),
+	    &session->limits_counted);
+	if (verdict != CLIENT_LIMITS_ALLOW) {
+		smtp_session_refuse_limit(session,
+		    client_limits_verdict_name(verdict),
+		    verdict == CLIENT_LIMITS_RATE ?
+		    "too many connections from your address, try later" :
+		    "too many open connections from your address");
+		return;
+	}
 	smtp_session_reply(session, 220, NULL, "%s %s",
 	    session->config->hostname, session->config->smtp->banner);
 	smtp_session_flush(session);
 	smtp_session_arm_timer(session);
+	loop_timer_start(session->session_timer,
+	    (uint64_t)session->config->smtp->session_max_seconds * 1000);
 }
 
 void
@@ -663,7 +821,7 @@ smtp_session_shutdown_all(struct server *server)
 		next = session->next;
 		if (session->state == SMTP_STATE_CLOSING)
 			continue;
-		if (session->waiting || session->state == SMTP_STATE_DATA) {
+		if (session->waiting || smtp_session_in_message(session)) {
 			session->stop_requested = true;
 			continue;
 		}

@@ -3,9 +3,10 @@
  * A session is a state machine on the loop thread: it reads commands
  * through line_reader/smtp_command_parser, runs each through the command
  * table in smtp_commands.c (check, optional asynchronous stage, proceed),
- * reads DATA through smtp_data_reader and hands the finished transaction
- * to worker jobs; the client gets its 250 only after the spool file is
- * fsynced. Sessions are owned by the server's session list and free
+ * reads DATA through smtp_data_reader or BDAT chunks as raw octets and
+ * hands the finished transaction to worker jobs; the client gets its 250
+ * only after the spool file is fsynced. A new connection is first
+ * counted in server->client_limits (421 4.7.0 over a per-client limit). Sessions are owned by the server's session list and free
  * themselves when the connection ends (deferred while a job runs). */
 #ifndef SLUICE_SMTP_SESSION_H
 #define SLUICE_SMTP_SESSION_H

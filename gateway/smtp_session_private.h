@@ -17,7 +17,7 @@ enum smtp_session_state {
 	SMTP_STATE_READY,    /* HELO/EHLO done, no transaction */
 	SMTP_STATE_MAIL,     /* MAIL accepted */
 	SMTP_STATE_RCPT,     /* at least one RCPT accepted */
-	SMTP_STATE_DATA,     /* reading message content */
+	SMTP_STATE_DATA,     /* reading DATA content (BDAT: see chunk_*) */
 	SMTP_STATE_CLOSING,  /* QUIT or fatal error: flushing, then gone */
 };
 
@@ -30,6 +30,7 @@ struct smtp_session {
 	struct connection *connection;
 	struct line_reader *line_reader;
 	struct loop_timer *idle_timer;
+	struct loop_timer *session_timer;   /* smtp.session_max_seconds */
 	struct buffer output;               /* replies not yet written */
 	char *line;                         /* copy of the current command */
 	char id[24];
@@ -42,11 +43,23 @@ struct smtp_session {
 	const char *pending_address;        /* transaction arena */
 	const char *pending_mailbox;
 	struct routing_result *pending_routing; /* RCPT stage's answer */
-	uint64_t pending_size;
-	bool pending_8bitmime;
-	bool pending_smtputf8;
+	const char *pending_trick;          /* RCPT address routes inside */
+	unsigned pending_notify;            /* RCPT NOTIFY= */
+	const char *pending_orcpt;          /* RCPT ORCPT=, transaction arena */
+	uint64_t pending_chunk_size;        /* BDAT */
+	bool pending_chunk_last;
+	/* BDAT (RFC 3030): while chunk_active, input is chunk bytes, not
+	 * commands, until chunk_remaining reaches 0. A refused chunk is
+	 * still read (chunk_discard) so the session stays in sync. */
+	uint64_t chunk_remaining;
+	bool chunk_active;
+	bool chunk_discard;
+	bool chunk_last;
 	unsigned errors;
-	unsigned messages;
+	unsigned messages;                  /* accepted (queued) */
+	unsigned transactions;              /* MAIL commands accepted */
+	bool limits_counted;   /* counted in server->client_limits */
+	bool expired;          /* session cap passed while waiting */
 	bool esmtp;
 	bool tls;
 	bool waiting;          /* a stage or job is in flight: input paused */
@@ -93,6 +106,21 @@ void smtp_session_reset_transaction(struct smtp_session *session);
 
 /* Switches to DATA: input now goes to the data reader. */
 void smtp_session_begin_data(struct smtp_session *session);
+
+/* Starts reading a BDAT chunk of size bytes: into the transaction, or
+ * (discard) into the void after a refusal already replied to. After an
+ * accepted chunk the session replies 250, or for the last one spools
+ * the message and replies like the end of DATA. */
+void smtp_session_begin_chunk(struct smtp_session *session, uint64_t size,
+    bool last, bool discard);
+
+/* True from DATA or the first BDAT until the message is done with: a
+ * server stop lets such a session finish its message. */
+bool smtp_session_in_message(const struct smtp_session *session);
+
+/* Logs a client over a per-client limit, replies 421 4.7.0 and closes. */
+void smtp_session_refuse_limit(struct smtp_session *session, const char *kind,
+    const char *text);
 
 /* Starts TLS after the queued 220 (STARTTLS). */
 void smtp_session_start_tls(struct smtp_session *session);

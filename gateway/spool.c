@@ -162,6 +162,8 @@ spool_write(struct spool *spool, const struct spool_envelope *envelope,
 		spool_append_token(&header, envelope->envid != NULL ?
 		    envelope->envid : "", "-");
 	}
+	if (envelope->smtputf8 && buffer_append_string(&header, "\nutf8 1") < 0)
+		log_panic("spool header overflow");
 	for (i = 0; i < envelope->recipient_count; i++) {
 		const struct spool_recipient *r = &envelope->recipients[i];
 		if (buffer_append_string(&header, "\nrcpt ") < 0)
@@ -304,6 +306,12 @@ spool_parse(const unsigned char *data, size_t length, struct arena *arena,
 				*error_r = error_set("bad dsn line");
 				return -1;
 			}
+		} else if (strcmp(line, "utf8") == 0) {
+			if (strcmp(value, "1") != 0) {
+				*error_r = error_set("bad utf8 line");
+				return -1;
+			}
+			envelope->smtputf8 = true;
 		} else if (strcmp(line, "rcpt") == 0) {
 			struct spool_recipient *r;
 			char *extra;

@@ -13,6 +13,7 @@
  *   SLUICE-SPOOL 1\n
  *   id ID\n  received UNIXTIME\n  host NAME\n  client IP HELO\n  from ADDRESS\n
  *   [dsn RET ENVID\n]                     (RFC 3461 MAIL parameters)
+ *   [utf8 1\n]                            (MAIL ... SMTPUTF8)
  *   rcpt ADDRESS MAILBOX [NOTIFY ORCPT]\n  (one line per recipient)
  *   \n
  *   message bytes (CRLF line endings)
@@ -65,6 +66,8 @@ struct spool_envelope {
 	const char *mail_from; /* "" for the null sender */
 	enum spool_ret ret;    /* MAIL FROM RET= */
 	const char *envid;     /* MAIL FROM ENVID= decoded, "" if none */
+	bool smtputf8;         /* MAIL FROM SMTPUTF8: downstream must offer
+				* SMTPUTF8 (RFC 6531 3.4) */
 	struct spool_recipient *recipients;
 	size_t recipient_count;
 };

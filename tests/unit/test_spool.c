@@ -39,6 +39,7 @@ test_spool_round_trip(void)
 		.client_address = "192.0.2.7",
 		.helo = "client.example", .mail_from = "",
 		.ret = SPOOL_RET_HEADERS, .envid = "QQ 314159",
+		.smtputf8 = true,
 		.recipients = recipients, .recipient_count = 3,
 	};
 	struct spool_envelope back;
@@ -79,6 +80,7 @@ test_spool_round_trip(void)
 	    SPOOL_NOTIFY_FAILURE | SPOOL_NOTIFY_DELAY);
 	test_assert_string(back.recipients[2].orcpt,
 	    "rfc822;a+b=c@example.test");
+	test_assert(back.smtputf8);
 	test_assert_int(length, 34);
 	test_assert(memcmp(message, "Received: x\r\nSubject: hi\r\n\r\nbody\r\n",
 	    34) == 0);
@@ -151,6 +153,8 @@ test_spool_rejects_corrupt_files(void)
 		"SLUICE-SPOOL 1\nid x\nreceived 1\nclient 1.2.3.4 -\nfrom <>\n\nbody",
 		"SLUICE-SPOOL 1\nid x\nreceived 1\nclient 1.2.3.4 -\nfrom a+ZZ\nrcpt a b\n\nbody",
 		"SLUICE-SPOOL 1\nid x\nreceived 1\nbogus field\nrcpt a b\n\nbody",
+		"SLUICE-SPOOL 1\nid x\nreceived 1\nhost h\nclient 1.2.3.4 -\n"
+		    "from <>\nutf8 yes\nrcpt a b\n\nbody",
 	};
 	struct spool *spool = open_spool("corrupt");
 	struct arena *arena = arena_new("test", 0);
@@ -178,6 +182,37 @@ test_spool_rejects_corrupt_files(void)
 	spool_close(&spool);
 }
 
+/* A file written before the utf8 line existed still reads, as a
+ * transaction without SMTPUTF8. */
+static void
+test_spool_reads_files_without_utf8_line(void)
+{
+	static const char body[] = "SLUICE-SPOOL 1\nid old\nreceived 1\n"
+	    "host h\nclient 1.2.3.4 -\nfrom a@b.test\nrcpt c@d.test -\n\n"
+	    "body\r\n";
+	struct spool *spool = open_spool("old");
+	struct arena *arena = arena_new("test", 0);
+	struct spool_envelope envelope;
+	const unsigned char *message;
+	const char *error;
+	char path[600];
+	size_t length;
+	FILE *f;
+
+	test_require(spool != NULL);
+	snprintf(path, sizeof(path), "%s/old/spool/queue/old", test_temp_dir());
+	f = fopen(path, "w");
+	fputs(body, f);
+	fclose(f);
+	test_require(spool_read(spool, "old", 1 << 20, arena, &envelope,
+	    &message, &length, &error) == 0);
+	test_assert(!envelope.smtputf8);
+	test_assert_string(envelope.mail_from, "a@b.test");
+	test_assert_int(length, 6);
+	arena_free(&arena);
+	spool_close(&spool);
+}
+
 int
 main(void)
 {
@@ -185,6 +220,7 @@ main(void)
 		TEST_CASE(test_spool_round_trip),
 		TEST_CASE(test_spool_recover_order_and_tmp_cleanup),
 		TEST_CASE(test_spool_rejects_corrupt_files),
+		TEST_CASE(test_spool_reads_files_without_utf8_line),
 	};
 
 	return test_main(cases, ARRAY_LENGTH(cases));
