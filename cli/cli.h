@@ -62,5 +62,6 @@ int sluice_user_main(struct cli_context *context, int argc, char **argv);
 int sluice_init_main(struct cli_context *context, int argc, char **argv);
 int sluice_check_main(struct cli_context *context, int argc, char **argv);
 int sluice_rules_main(struct cli_context *context, int argc, char **argv);
+int sluice_queue_main(struct cli_context *context, int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@
  *	domain add|list|del	local domains
  *	user add|passwd|list|del	mailbox users
  *	init DIR		write a ready-to-run demo setup into DIR
+ *	queue list|show|flush|delete|hold|release	the mail queue
  */
 #include "lib/log.h"
 #include "cli/cli.h"
@@ -38,6 +39,7 @@ static const struct cli_command cli_commands[] = {
 	{ "init", sluice_init_main, "write a demo setup into a directory" },
 	{ "check", sluice_check_main, "scan messages and explain the score" },
 	{ "rules", sluice_rules_main, "lint rule files" },
+	{ "queue", sluice_queue_main, "list, show, hold, release, delete queued mail" },
 };
 
 static int
