@@ -69,5 +69,6 @@ int sluice_rules_main(struct cli_context *context, int argc, char **argv);
 int sluice_alias_main(struct cli_context *context, int argc, char **argv);
 int sluice_relay_recipient_main(struct cli_context *context, int argc,
     char **argv);
+int sluice_queue_main(struct cli_context *context, int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@
  *	relay-recipient add|remove|list|import	valid addresses of relay
  *				domains verified by list
  *	init DIR		write a ready-to-run demo setup into DIR
+ *	queue list|show|flush|delete|hold|release	the mail queue
  */
 #include "lib/log.h"
 #include "cli/cli.h"
@@ -44,6 +45,7 @@ static const struct cli_command cli_commands[] = {
 	{ "init", sluice_init_main, "write a demo setup into a directory" },
 	{ "check", sluice_check_main, "scan messages and explain the score" },
 	{ "rules", sluice_rules_main, "lint rule files" },
+	{ "queue", sluice_queue_main, "list, show, hold, release, delete queued mail" },
 };
 
 static int

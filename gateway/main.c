@@ -10,7 +10,9 @@
  *	database and for relay.domains, resolving each recipient through
  *	aliases, catch-alls and relay verification (gateway/routing.h),
  *	writes each accepted message durably to its spool before
- *	answering 250, and delivers it into the recipients' Maildirs.
+ *	answering 250, and delivers it into the recipients' Maildirs or on
+ *	to the next hop, retrying temporary failures and returning DSNs
+ *	(gateway/queue.h).
  *
  *	-c FILE	configuration file (default $SLUICE_CONFIG, else
  *		SYSCONFDIR/sluice/sluice.conf)
@@ -34,6 +36,10 @@
  *			Then rebuild the rule set in the background; it
  *			replaces the running one only if it brings no new
  *			error (a broken rule file keeps the working set).
+ *			Routing for queued mail follows the new settings.
+ *	USR1		rescan the queue now: pick up what `sluice queue`
+ *			changed (held, released, deleted, flushed messages)
+ *			and messages put into the spool from outside.
  *
  * CONFIGURATION
  *	All keys, defaults and bounds are in gateway/server_config.c;
@@ -65,6 +71,7 @@
 static struct server server;
 static struct loop_timer *shutdown_timer;
 static struct loop_signal *signal_term, *signal_int, *signal_hup;
+static struct loop_signal *signal_usr1;
 static struct rules_loader *rules_loader;
 static int ready_fd = -1;
 
@@ -325,7 +332,17 @@ server_reload_config(void)
 	if (client_limits_configure(server.client_limits, &limits, &error) < 0)
 		log_warn("event=reload_partial key=smtp.limits_exempt error=%s",
 		    error);
+	queue_reload(server.queue);
 	log_info("event=reloaded config=%s", config->path);
+}
+
+/* SIGUSR1 (`sluice queue` changed the spool): rescan the queue. */
+static void
+server_queue_rescan(int signo, void *context)
+{
+	(void)signo;
+	(void)context;
+	queue_rescan(server.queue);
 }
 
 /* SIGHUP: the config, then the rules (with the config now in force, the
@@ -426,8 +443,8 @@ main(int argc, char **argv)
 	    (unsigned)config->core->workers);
 	server.io_workers = worker_pool_new(server.loop,
 	    (unsigned)config->core->io_workers);
-	server.queue = queue_new(&server);
-	if (queue_recover(server.queue, &error) < 0)
+	if (queue_new(&server, &server.queue, &error) < 0 ||
+	    queue_recover(server.queue, &error) < 0)
 		log_fatalx("event=start_failed error=%s", error);
 	rules_loader = rules_loader_new(&server, argv[0]);
 
@@ -435,6 +452,8 @@ main(int argc, char **argv)
 	signal_term = loop_signal_new(server.loop, SIGTERM, server_stop, NULL);
 	signal_int = loop_signal_new(server.loop, SIGINT, server_stop, NULL);
 	signal_hup = loop_signal_new(server.loop, SIGHUP, server_reload, NULL);
+	signal_usr1 = loop_signal_new(server.loop, SIGUSR1, server_queue_rescan,
+	    NULL);
 
 	log_info("event=started version=%s hostname=%s state_dir=%s "
 	    "workers=%u io_workers=%u", PACKAGE_VERSION,
@@ -457,6 +476,7 @@ main(int argc, char **argv)
 	loop_signal_free(&signal_term);
 	loop_signal_free(&signal_int);
 	loop_signal_free(&signal_hup);
+	loop_signal_free(&signal_usr1);
 	user_accounts_close(&server.accounts);
 	routing_unref(&server.routing);
 	spool_close(&server.spool);

@@ -56,7 +56,11 @@ struct tls_settings {
 struct queue_settings {
 	int64_t retry_min;
 	int64_t retry_max;
+	int64_t lifetime;
+	int64_t delay_warning;
 	int64_t max_deliveries;
+	int64_t max_per_destination;
+	uint64_t bounce_size_limit;
 	bool direct_delivery;
 };
 

@@ -7,6 +7,9 @@
 #include "lib/log.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -16,6 +19,7 @@ struct spool {
 	char *tmp_dir;
 	char *queue_dir;
 	char *failed_dir;
+	char *state_dir;
 };
 
 int
@@ -26,9 +30,11 @@ spool_open(const char *state_dir, struct spool **spool_r, const char **error_r)
 	spool->tmp_dir = alloc_printf("%s/spool/tmp", state_dir);
 	spool->queue_dir = alloc_printf("%s/spool/queue", state_dir);
 	spool->failed_dir = alloc_printf("%s/spool/failed", state_dir);
+	spool->state_dir = alloc_printf("%s/spool/state", state_dir);
 	if (durable_mkdir_all(spool->tmp_dir, 0700, error_r) < 0 ||
 	    durable_mkdir_all(spool->queue_dir, 0700, error_r) < 0 ||
-	    durable_mkdir_all(spool->failed_dir, 0700, error_r) < 0) {
+	    durable_mkdir_all(spool->failed_dir, 0700, error_r) < 0 ||
+	    durable_mkdir_all(spool->state_dir, 0700, error_r) < 0) {
 		spool_close(&spool);
 		return -1;
 	}
@@ -46,8 +52,31 @@ spool_close(struct spool **spool_p)
 	free(spool->tmp_dir);
 	free(spool->queue_dir);
 	free(spool->failed_dir);
+	free(spool->state_dir);
 	free(spool);
 	*spool_p = NULL;
+}
+
+const char *
+spool_state_dir(const struct spool *spool)
+{
+	return spool->state_dir;
+}
+
+const char *
+spool_failed_dir(const struct spool *spool)
+{
+	return spool->failed_dir;
+}
+
+bool
+spool_id_is_valid(const char *id)
+{
+	size_t length = strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._-");
+
+	return length > 0 && id[length] == '\0' && length < SPOOL_ID_MAX &&
+	    id[0] != '.';
 }
 
 void
@@ -68,8 +97,8 @@ spool_new_id(char id_r[SPOOL_ID_MAX])
  * spaces or UTF-8 addresses survive the line format. "-" and "<>" stand
  * for empty values and cannot collide: an encoded value never is "-"
  * alone unless the value was "-", which is no valid address or HELO. */
-static void
-spool_append_token(struct buffer *out, const char *value, const char *empty)
+void
+spool_token_append(struct buffer *out, const char *value, const char *empty)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)value;
@@ -104,8 +133,8 @@ spool_hex_value(char c)
 }
 
 /* Decodes a token in place; "empty" maps to "". Returns -1 on bad xtext. */
-static int
-spool_decode_token(char *token, const char *empty, const char **value_r)
+int
+spool_token_decode(char *token, const char *empty, const char **value_r)
 {
 	char *in = token, *out = token;
 	int high, low;
@@ -145,21 +174,21 @@ spool_write(struct spool *spool, const struct spool_envelope *envelope,
 	if (buffer_printf(&header, SPOOL_MAGIC "id %s\nreceived %lld\nhost ",
 	    envelope->id, (long long)envelope->received) < 0)
 		log_panic("spool header overflow");
-	spool_append_token(&header, envelope->hostname, "-");
+	spool_token_append(&header, envelope->hostname, "-");
 	if (buffer_printf(&header, "\nclient %s ",
 	    envelope->client_address) < 0)
 		log_panic("spool header overflow");
-	spool_append_token(&header, envelope->helo, "-");
+	spool_token_append(&header, envelope->helo, "-");
 	if (buffer_append_string(&header, "\nfrom ") < 0)
 		log_panic("spool header overflow");
-	spool_append_token(&header, envelope->mail_from, "<>");
+	spool_token_append(&header, envelope->mail_from, "<>");
 	if (envelope->ret != SPOOL_RET_DEFAULT ||
 	    (envelope->envid != NULL && envelope->envid[0] != '\0')) {
 		if (buffer_printf(&header, "\ndsn %s ",
 		    envelope->ret == SPOOL_RET_FULL ? "full" :
 		    envelope->ret == SPOOL_RET_HEADERS ? "hdrs" : "-") < 0)
 			log_panic("spool header overflow");
-		spool_append_token(&header, envelope->envid != NULL ?
+		spool_token_append(&header, envelope->envid != NULL ?
 		    envelope->envid : "", "-");
 	}
 	if (envelope->smtputf8 && buffer_append_string(&header, "\nutf8 1") < 0)
@@ -168,15 +197,15 @@ spool_write(struct spool *spool, const struct spool_envelope *envelope,
 		const struct spool_recipient *r = &envelope->recipients[i];
 		if (buffer_append_string(&header, "\nrcpt ") < 0)
 			log_panic("spool header overflow");
-		spool_append_token(&header, r->address, "<>");
+		spool_token_append(&header, r->address, "<>");
 		if (buffer_append(&header, " ", 1) < 0)
 			log_panic("spool header overflow");
-		spool_append_token(&header, r->mailbox, "-");
+		spool_token_append(&header, r->mailbox, "-");
 		if (r->notify == 0 && (r->orcpt == NULL || r->orcpt[0] == '\0'))
 			continue;
 		if (buffer_printf(&header, " %u ", r->notify) < 0)
 			log_panic("spool header overflow");
-		spool_append_token(&header, r->orcpt != NULL ? r->orcpt : "",
+		spool_token_append(&header, r->orcpt != NULL ? r->orcpt : "",
 		    "-");
 	}
 	if (buffer_append(&header, "\n\n", 2) < 0)
@@ -262,7 +291,7 @@ spool_parse(const unsigned char *data, size_t length, struct arena *arena,
 			}
 			envelope->received = number;
 		} else if (strcmp(line, "host") == 0) {
-			if (spool_decode_token(value, "-",
+			if (spool_token_decode(value, "-",
 			    &envelope->hostname) < 0) {
 				*error_r = error_set("bad host line");
 				return -1;
@@ -275,13 +304,13 @@ spool_parse(const unsigned char *data, size_t length, struct arena *arena,
 			}
 			*space = '\0';
 			envelope->client_address = value;
-			if (spool_decode_token(space + 1, "-",
+			if (spool_token_decode(space + 1, "-",
 			    &envelope->helo) < 0) {
 				*error_r = error_set("bad client line");
 				return -1;
 			}
 		} else if (strcmp(line, "from") == 0) {
-			if (spool_decode_token(value, "<>",
+			if (spool_token_decode(value, "<>",
 			    &envelope->mail_from) < 0) {
 				*error_r = error_set("bad from line");
 				return -1;
@@ -301,7 +330,7 @@ spool_parse(const unsigned char *data, size_t length, struct arena *arena,
 				*error_r = error_set("bad dsn line");
 				return -1;
 			}
-			if (spool_decode_token(space + 1, "-",
+			if (spool_token_decode(space + 1, "-",
 			    &envelope->envid) < 0) {
 				*error_r = error_set("bad dsn line");
 				return -1;
@@ -345,15 +374,15 @@ spool_parse(const unsigned char *data, size_t length, struct arena *arena,
 				*orcpt++ = '\0';
 				notify = strtoul(extra + 1, &end, 10);
 				if (*end != '\0' || notify > 15 ||
-				    spool_decode_token(orcpt, "-",
+				    spool_token_decode(orcpt, "-",
 				    &r->orcpt) < 0) {
 					*error_r = error_set("bad rcpt line");
 					return -1;
 				}
 				r->notify = (unsigned)notify;
 			}
-			if (spool_decode_token(value, "<>", &r->address) < 0 ||
-			    spool_decode_token(space + 1, "-", &r->mailbox) < 0) {
+			if (spool_token_decode(value, "<>", &r->address) < 0 ||
+			    spool_token_decode(space + 1, "-", &r->mailbox) < 0) {
 				*error_r = error_set("bad rcpt line");
 				return -1;
 			}
@@ -406,6 +435,74 @@ spool_read(struct spool *spool, const char *id, size_t max_size,
 }
 
 int
+spool_read_envelope(struct spool *spool, const char *id, size_t max_size,
+    struct arena *arena, struct spool_envelope *envelope_r,
+    uint64_t *file_size_r, const char **error_r)
+{
+	char *path = alloc_printf("%s/%s", spool->queue_dir, id);
+	struct buffer header;
+	unsigned char *chunk;
+	size_t offset, scanned = 0;
+	struct stat st;
+	ssize_t n;
+	int fd, ret = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		*error_r = error_set_errno("open %s", path);
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return -1;
+	}
+	/* Read until the blank line that ends the envelope; the message
+	 * after it stays on disk. */
+	buffer_init(&header, max_size);
+	for (;;) {
+		chunk = buffer_reserve(&header, 8192);
+		if (chunk == NULL) {
+			*error_r = error_set("spool file %s: envelope larger "
+			    "than %zu bytes", id, max_size);
+			errno = EBADMSG;
+			goto out;
+		}
+		n = read(fd, chunk, 8192);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			*error_r = error_set_errno("read %s", path);
+			goto out;
+		}
+		buffer_commit(&header, (size_t)n);
+		if (scanned > 0)
+			scanned--; /* a "\n\n" may straddle two reads */
+		if (memmem(buffer_data(&header) + scanned,
+		    buffer_length(&header) - scanned, "\n\n", 2) != NULL ||
+		    n == 0)
+			break;
+		scanned = buffer_length(&header);
+	}
+	{
+		unsigned char *copy = arena_alloc(arena,
+		    buffer_length(&header) + 1);
+		memcpy(copy, buffer_data(&header), buffer_length(&header));
+		if (spool_parse(copy, buffer_length(&header), arena, envelope_r,
+		    &offset, error_r) < 0) {
+			*error_r = error_set("spool file %s: %s", id, *error_r);
+			errno = EBADMSG;
+			goto out;
+		}
+	}
+	*file_size_r = (uint64_t)st.st_size;
+	ret = 0;
+out:
+	buffer_deinit(&header);
+	close(fd);
+	free(path);
+	return ret;
+}
+
+int
 spool_remove(struct spool *spool, const char *id, const char **error_r)
 {
 	char *path = alloc_printf("%s/%s", spool->queue_dir, id);
@@ -418,6 +515,17 @@ spool_remove(struct spool *spool, const char *id, const char **error_r)
 		*error_r = error_set_errno("unlink %s", path);
 		ret = -1;
 	}
+	free(path);
+	return ret;
+}
+
+int
+spool_remove_durable(struct spool *spool, const char *id,
+    const char **error_r)
+{
+	char *path = alloc_printf("%s/%s", spool->queue_dir, id);
+	int ret = durable_unlink(path, error_r);
+
 	free(path);
 	return ret;
 }
@@ -452,9 +560,8 @@ int
 spool_recover(struct spool *spool, void (*each)(const char *id, void *context),
     void *context, const char **error_r)
 {
-	char **names = NULL, *path;
-	size_t count = 0, capacity = 0, i;
 	struct dirent *entry;
+	char *path;
 	DIR *dir;
 
 	dir = opendir(spool->tmp_dir);
@@ -473,6 +580,17 @@ spool_recover(struct spool *spool, void (*each)(const char *id, void *context),
 		free(path);
 	}
 	closedir(dir);
+	return spool_list(spool, each, context, error_r);
+}
+
+int
+spool_list(struct spool *spool, void (*each)(const char *id, void *context),
+    void *context, const char **error_r)
+{
+	char **names = NULL;
+	size_t count = 0, capacity = 0, i;
+	struct dirent *entry;
+	DIR *dir;
 
 	dir = opendir(spool->queue_dir);
 	if (dir == NULL) {
@@ -497,4 +615,53 @@ spool_recover(struct spool *spool, void (*each)(const char *id, void *context),
 	}
 	free(names);
 	return 0;
+}
+
+int
+spool_lock(struct spool *spool, const char *id, bool wait, int *lock_r,
+    const char **error_r)
+{
+	char *path = alloc_printf("%s/%s", spool->queue_dir, id);
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		*error_r = error_set_errno("open %s", path);
+		free(path);
+		return -1;
+	}
+	while (flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		*error_r = error_set_errno("lock %s", path);
+		goto fail;
+	}
+	/* Removed while we waited: the lock is on a file nobody will see. */
+	if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
+		errno = ENOENT;
+		*error_r = error_set_errno("lock %s", path);
+		goto fail;
+	}
+	free(path);
+	*lock_r = fd;
+	return 0;
+fail:
+	{
+		int saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	free(path);
+	return -1;
+}
+
+void
+spool_unlock(int *lock_p)
+{
+	if (*lock_p < 0)
+		return;
+	/* close() drops the flock with the last descriptor. */
+	close(*lock_p);
+	*lock_p = -1;
 }

@@ -7,7 +7,8 @@
  * durable. Layout under STATE_DIR/spool: tmp/ (writes in progress,
  * discarded at start-up: never acknowledged), queue/ (accepted,
  * awaiting delivery), failed/ (permanently undeliverable, kept for the
- * admin).
+ * admin), state/ (the queue's per-recipient delivery state, one small
+ * file per message beside the immutable message: gateway/queue_state.h).
  *
  * File format (text header, then the raw message):
  *   SLUICE-SPOOL 1\n
@@ -25,6 +26,7 @@
 
 #include "lib/common.h"
 #include "lib/arena.h"
+#include "lib/buffer.h"
 
 #include <sys/uio.h>
 
@@ -77,6 +79,16 @@ int spool_open(const char *state_dir, struct spool **spool_r,
     const char **error_r);
 void spool_close(struct spool **spool_p);
 
+/* STATE_DIR/spool/state and STATE_DIR/spool/failed; valid while the
+ * spool is open. */
+const char *spool_state_dir(const struct spool *spool);
+const char *spool_failed_dir(const struct spool *spool);
+
+/* Whether id could name a spool file: 1..SPOOL_ID_MAX-1 bytes of
+ * [A-Za-z0-9._-], not starting with '.'. For ids that come from outside
+ * (the command line). */
+bool spool_id_is_valid(const char *id);
+
 /* Writes a fresh unique id ("1764057531.M123456P99Q7") into id_r. */
 void spool_new_id(char id_r[SPOOL_ID_MAX]);
 
@@ -93,8 +105,23 @@ int spool_read(struct spool *spool, const char *id, size_t max_size,
     const unsigned char **message_r, size_t *message_length_r,
     const char **error_r);
 
+/* Reads only the envelope of queue/ID (the header up to its blank line,
+ * at most max_size bytes of it) into arena, and the file's size in
+ * bytes. Same errors as spool_read. For listings: a large message is
+ * not read. */
+int spool_read_envelope(struct spool *spool, const char *id, size_t max_size,
+    struct arena *arena, struct spool_envelope *envelope_r,
+    uint64_t *file_size_r, const char **error_r);
+
 /* Removes queue/ID (without a directory sync: see spool.c). */
 int spool_remove(struct spool *spool, const char *id, const char **error_r);
+
+/* Removes queue/ID and syncs the directory: for a message whose
+ * recipients are not all in local Maildirs (a relayed copy cannot be
+ * recognised on a second attempt), and for `sluice queue delete`. A
+ * missing file is not an error. */
+int spool_remove_durable(struct spool *spool, const char *id,
+    const char **error_r);
 
 /* Moves queue/ID to failed/ID. */
 int spool_move_to_failed(struct spool *spool, const char *id,
@@ -104,5 +131,32 @@ int spool_move_to_failed(struct spool *spool, const char *id,
  * in name order (oldest first, since ids start with the time). */
 int spool_recover(struct spool *spool, void (*each)(const char *id,
     void *context), void *context, const char **error_r);
+
+/* Like spool_recover without touching tmp/: for readers that may run
+ * beside a live sluiced (the CLI, a rescan). */
+int spool_list(struct spool *spool, void (*each)(const char *id,
+    void *context), void *context, const char **error_r);
+
+/* An exclusive advisory lock (flock) on queue/ID, which serialises the
+ * queue's read-modify-write of a message's state with `sluice queue`
+ * (hold, release, delete) across processes. The message file itself
+ * never changes, so the lock outlives state rewrites. wait: block until
+ * the lock is free; otherwise fail at once with errno EWOULDBLOCK.
+ * Returns 0 and *lock_r (a descriptor), or -1 with error_r and errno
+ * ENOENT when there is no such message (also when it was removed while
+ * we waited). */
+int spool_lock(struct spool *spool, const char *id, bool wait, int *lock_r,
+    const char **error_r);
+/* Releases the lock and closes the descriptor; sets *lock_p to -1. */
+void spool_unlock(int *lock_p);
+
+/* Envelope values as single header tokens: bytes outside 0x21..0x7e
+ * and '+' become "+HH" (RFC 3461 xtext); empty values are written as
+ * the token empty ("-" or "<>"). The queue's state file uses the same
+ * encoding. _append panics past the buffer's cap (use an uncapped
+ * buffer); _decode decodes in place and returns -1 on bad xtext. */
+void spool_token_append(struct buffer *out, const char *value,
+    const char *empty);
+int spool_token_decode(char *token, const char *empty, const char **value_r);
 
 #endif

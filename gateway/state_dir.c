@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 static const char *const state_dir_owned[] = {
-	"", "spool", "spool/tmp", "spool/queue", "spool/failed", "mail",
+	"", "spool", "spool/tmp", "spool/queue", "spool/failed", "spool/state",
+	"mail",
 	"sluice.db", "sluice.db-wal", "sluice.db-shm",
 };
 

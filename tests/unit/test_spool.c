@@ -213,6 +213,110 @@ test_spool_reads_files_without_utf8_line(void)
 	spool_close(&spool);
 }
 
+static void
+test_spool_envelope_only_list_and_ids(void)
+{
+	struct spool *spool = open_spool("envelope");
+	struct spool_recipient recipient = { .address = "a@example.test",
+		.mailbox = "", .notify = SPOOL_NOTIFY_NEVER, .orcpt = "" };
+	struct spool_envelope envelope = {
+		.id = "1700000003.M1P1Q3", .received = 1700000003,
+		.client_address = "192.0.2.1", .helo = "h",
+		.mail_from = "s@x.test", .hostname = "mx", .recipients = &recipient, .recipient_count = 1,
+	};
+	static char body[100000];
+	struct iovec part = { body, sizeof(body) };
+	struct arena *arena = arena_new("test", 0);
+	struct spool_envelope back;
+	const char *error;
+	uint64_t size;
+
+	test_require(spool != NULL);
+	memset(body, 'x', sizeof(body));
+	test_require(spool_write(spool, &envelope, &part, 1, &error) == 0);
+	test_require(spool_read_envelope(spool, envelope.id, 1 << 20, arena,
+	    &back, &size, &error) == 0);
+	test_assert_string(back.mail_from, "s@x.test");
+	test_assert_int(back.recipient_count, 1);
+	test_assert_int(back.recipients[0].notify, SPOOL_NOTIFY_NEVER);
+	test_assert(size > sizeof(body));
+	/* The envelope alone must fit max_size; the message need not. */
+	test_assert_int(spool_read_envelope(spool, envelope.id, 16, arena,
+	    &back, &size, &error), -1);
+	test_assert_int(spool_read_envelope(spool, "nosuch", 1 << 20, arena,
+	    &back, &size, &error), -1);
+	test_assert_int(errno, ENOENT);
+
+	/* Listing leaves tmp/ alone (a live daemon may be writing). */
+	{
+		char path[600];
+		struct stat st;
+		FILE *f;
+		snprintf(path, sizeof(path), "%s/envelope/spool/tmp/busy",
+		    test_temp_dir());
+		f = fopen(path, "w");
+		fclose(f);
+		recovered_count = 0;
+		test_require(spool_list(spool, collect, NULL, &error) == 0);
+		test_assert_int(recovered_count, 1);
+		test_assert_string(recovered[0], "1700000003.M1P1Q3");
+		test_assert(stat(path, &st) == 0);
+	}
+	test_assert_string(spool_state_dir(spool) + strlen(test_temp_dir()),
+	    "/envelope/spool/state");
+	test_assert_int(spool_remove_durable(spool, envelope.id, &error), 0);
+	test_assert_int(spool_remove_durable(spool, envelope.id, &error), 0);
+
+	test_assert(spool_id_is_valid("1700000003.M1P1Q3"));
+	test_assert(spool_id_is_valid("1700000003.M1P1Q3-D2"));
+	test_assert(!spool_id_is_valid(""));
+	test_assert(!spool_id_is_valid(".hidden"));
+	test_assert(!spool_id_is_valid("a/b"));
+	test_assert(!spool_id_is_valid("../x"));
+	test_assert(!spool_id_is_valid("a b"));
+	test_assert(!spool_id_is_valid("0123456789012345678901234567890123"
+	    "456789012345678901234567890123"));
+	arena_free(&arena);
+	spool_close(&spool);
+}
+
+static void
+test_spool_lock_excludes_and_sees_removal(void)
+{
+	struct spool *spool = open_spool("lock");
+	struct spool_recipient recipient = { .address = "a@example.test",
+		.mailbox = "a@example.test" };
+	struct spool_envelope envelope = {
+		.id = "1700000004.M1P1Q4", .client_address = "192.0.2.1",
+		.helo = "", .mail_from = "", .hostname = "h",
+		.recipients = &recipient, .recipient_count = 1,
+	};
+	struct iovec part = { (void *)"x\r\n", 3 };
+	const char *error;
+	int first = -1, second = -1;
+
+	test_require(spool != NULL);
+	test_require(spool_write(spool, &envelope, &part, 1, &error) == 0);
+	test_require(spool_lock(spool, envelope.id, false, &first,
+	    &error) == 0);
+	/* A second lock (another open file: the CLI's) must wait. */
+	test_assert_int(spool_lock(spool, envelope.id, false, &second,
+	    &error), -1);
+	test_assert_int(errno, EWOULDBLOCK);
+	spool_unlock(&first);
+	test_assert_int(first, -1);
+	test_require(spool_lock(spool, envelope.id, false, &second,
+	    &error) == 0);
+	/* Removed while locked: the next locker learns it is gone. */
+	test_require(spool_remove(spool, envelope.id, &error) == 0);
+	spool_unlock(&second);
+	test_assert_int(spool_lock(spool, envelope.id, true, &first, &error),
+	    -1);
+	test_assert_int(errno, ENOENT);
+	spool_unlock(&first);
+	spool_close(&spool);
+}
+
 int
 main(void)
 {
@@ -221,6 +325,8 @@ main(void)
 		TEST_CASE(test_spool_recover_order_and_tmp_cleanup),
 		TEST_CASE(test_spool_rejects_corrupt_files),
 		TEST_CASE(test_spool_reads_files_without_utf8_line),
+		TEST_CASE(test_spool_envelope_only_list_and_ids),
+		TEST_CASE(test_spool_lock_excludes_and_sees_removal),
 	};
 
 	return test_main(cases, ARRAY_LENGTH(cases));
