@@ -51,6 +51,8 @@ one_run() {
 		echo "log_level = warn"
 		echo "smtp.listen = 127.0.0.1:$port"
 		echo "smtp.max_connections = $((SESSIONS + PROBES + 100))"
+		# The load comes from loopback: one client, many connections.
+		echo "smtp.limits_exempt = 127.0.0.0/8"
 		echo "smtp.timeout = 1h"
 		if [ "$(id -u)" -eq 0 ]; then
 			echo "user = sluice"
