@@ -128,7 +128,6 @@ smtp_session_reset_transaction(struct smtp_session *session)
 {
 	smtp_transaction_free(&session->transaction);
 	session->pending_address = NULL;
-	session->pending_mailbox = NULL;
 	if (session->state != SMTP_STATE_CLOSING &&
 	    session->state != SMTP_STATE_GREETING)
 		session->state = SMTP_STATE_READY;

@@ -41,7 +41,6 @@ struct smtp_session {
 	struct smtp_transaction *transaction;
 	/* what check() parsed, for stage() and proceed() */
 	const char *pending_address;        /* transaction arena */
-	const char *pending_mailbox;
 	struct routing_result *pending_routing; /* RCPT stage's answer */
 	const char *pending_trick;          /* RCPT address routes inside */
 	unsigned pending_notify;            /* RCPT NOTIFY= */
