@@ -11,10 +11,10 @@
  * DESCRIPTION
  *	list prints one line per queued message: id, arrival time (UTC),
  *	size in bytes, sender, pending/all recipients, next attempt, held,
- *	and the last error; then the pending recipients counted by
- *	destination domain. show prints a message's envelope, each
- *	recipient's delivery state and last reply, and the message
- *	headers.
+ *	and the last error (code, enhanced status or "-", text); then the
+ *	pending recipients counted by destination domain. show prints a
+ *	message's envelope, each recipient's delivery state and last
+ *	reply, and the message headers.
  *
  *	hold keeps a message from being delivered until release, which
  *	also makes it due now; flush makes every message that is not held
@@ -151,9 +151,11 @@ sluice_queue_signal(struct server_config *config)
 	}
 }
 
-/* Recipients still pending, and the most recent error among them. */
+/* Recipients still pending, and the most recent error among them (NULL
+ * when none has one). */
 static size_t
-sluice_queue_summary(const struct queue_state *state, const char **error_r)
+sluice_queue_summary(const struct queue_state *state,
+    const struct queue_state_reply **error_r)
 {
 	const struct queue_state_recipient *latest = NULL;
 	size_t i, pending = 0;
@@ -167,7 +169,7 @@ sluice_queue_summary(const struct queue_state *state, const char **error_r)
 		    r->last_attempt >= latest->last_attempt))
 			latest = r;
 	}
-	*error_r = latest != NULL ? latest->reply.text : "";
+	*error_r = latest != NULL ? &latest->reply : NULL;
 	return pending;
 }
 
@@ -201,7 +203,8 @@ sluice_queue_list(struct spool *spool)
 	struct sluice_queue_domain *domains = NULL;
 	size_t domain_count = 0, i, j, held = 0, pending;
 	int64_t now = (int64_t)time(NULL);
-	const char *error, *last_error;
+	const struct queue_state_reply *last_error;
+	const char *error;
 	struct spool_envelope envelope;
 	struct queue_state state;
 	char arrival[32], next[32];
@@ -235,7 +238,15 @@ sluice_queue_list(struct spool *spool)
 		sluice_queue_print_text(envelope.mail_from);
 		printf("> pending=%zu/%zu next=%s held=%s error=\"", pending,
 		    envelope.recipient_count, next, state.held ? "yes" : "no");
-		sluice_queue_print_text(last_error);
+		/* With its code and status, as `show` prints a reply: the
+		 * text alone ("Error: command failed") does not say whether
+		 * it was a refusal, a timeout or a missing STARTTLS. */
+		if (last_error != NULL) {
+			printf("%u %s ", last_error->code,
+			    last_error->status[0] != '\0' ?
+			    last_error->status : "-");
+			sluice_queue_print_text(last_error->text);
+		}
 		printf("\"\n");
 		for (j = 0; j < envelope.recipient_count; j++)
 			if (state.recipients[j].status == QUEUE_STATE_PENDING)

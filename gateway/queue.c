@@ -632,9 +632,13 @@ queue_send_transaction(struct queue_attempt *attempt,
 	for (i = 0; i < count; i++) {
 		const struct smtp_client_reply *peer =
 		    &envelope.recipients[i].reply;
+		/* A reply the client made up (no connection, no STARTTLS,
+		 * no SMTPUTF8 there) is our own words: a DSN must not
+		 * show it as the host's SMTP reply (RFC 3464 2.3.6). */
 		queue_set_reply(&reply, peer->code,
 		    arena_strdup(attempt->arena, peer->status),
-		    arena_strdup(attempt->arena, peer->text), remote_mta, true);
+		    arena_strdup(attempt->arena, peer->text),
+		    peer->made_up ? "" : remote_mta, !peer->made_up);
 		if (peer->code >= 200 && peer->code < 300)
 			result = final ? QUEUE_STATE_RESULT_DELIVERED :
 			    dsn_passed ? QUEUE_STATE_RESULT_PASSED :

@@ -14,6 +14,7 @@
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -35,6 +36,15 @@ def unavailable():
     except KeyError:
         return "the postfix user does not exist"
     return None
+
+
+def _alive(pid):
+    """Whether process pid exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _free_port():
@@ -140,14 +150,27 @@ class PostfixInstance:
         raise RuntimeError(f"postfix did not listen on {self.port}: "
                            f"{self.log()}")
 
+    def _master_pid(self):
+        try:
+            return int((self.dir / "queue" / "pid" / "master.pid")
+                       .read_text().strip())
+        except (OSError, ValueError):
+            return None
+
     def stop(self):
         if self.started:
+            # The master leaves its pid file behind when it exits, so
+            # wait for the process itself (not our child: `postfix
+            # start` daemonizes it; a zombie counts as gone).
+            pid = self._master_pid()
             subprocess.run([POSTFIX, "-c", str(self.config_dir), "stop"],
                            capture_output=True)
-            pid_file = self.dir / "queue" / "pid" / "master.pid"
             deadline = time.monotonic() + 10
-            while pid_file.exists() and time.monotonic() < deadline:
-                time.sleep(0.1)
+            while pid is not None and _alive(pid):
+                if time.monotonic() > deadline:
+                    os.kill(pid, signal.SIGKILL)
+                    break
+                time.sleep(0.05)
             self.started = False
         shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -324,8 +324,9 @@ def test_queue_cli_on_real_queued_mail(sluice):
             assert re.fullmatch(
                 r"\S+ \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \d+ "
                 r"<sender@remote.test> pending=1/1 "
-                r"next=\d{4}-\S+ held=no error=\"cannot deliver to "
-                r"demo@example.test: .*Permission denied\"", line), line
+                r"next=\d{4}-\S+ held=no error=\"451 4\.3\.0 cannot "
+                r"deliver to demo@example.test: .*Permission denied\"",
+                line), line
         assert "-- 3 messages, 0 held; pending recipients by domain:" in lines
         assert "  example.test 3" in lines
 

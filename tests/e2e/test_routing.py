@@ -5,16 +5,14 @@
 # commands with their argument errors.
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
-import time
-from pathlib import Path
 
 import pytest
 
+import smtp_sink
 from conftest import _Factory
+from smtp_sink import SmtpSink
 from test_cli import assert_one_line_error
 from test_lifecycle import wait_for_log
 from test_smtp_protocol import assert_reply
@@ -311,40 +309,14 @@ def test_cli_bad_arguments_fail_with_one_line(configured, argv):
 # smtp-sink accepting every RCPT, refusing every RCPT (5xx), and
 # deferring every RCPT (4xx); and a port nobody listens on.
 
-SMTP_SINK = "/usr/sbin/smtp-sink"
 CLIENT_SOURCE = REPO_ROOT / "gateway" / "smtp_client.c"
-
-
-class SmtpSink:
-    def __init__(self, port, *options):
-        argv = [SMTP_SINK, *options]
-        if os.geteuid() == 0:
-            argv += ["-u", "nobody"]
-        argv += [f"{LOOPBACK}:{port}", "10"]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        self.port = port
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection((LOOPBACK, port), 1):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError(f"smtp-sink did not listen on {port}")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
 
 
 @pytest.mark.skipif(not CLIENT_SOURCE.exists(),
                     reason="probe verification needs the relay client "
                            "(gateway/smtp_client.c, issue #12 part A), "
                            "not merged yet")
-@pytest.mark.skipif(shutil.which(SMTP_SINK) is None and
-                    not Path(SMTP_SINK).exists(),
+@pytest.mark.skipif(not smtp_sink.available(),
                     reason="Postfix's smtp-sink is not installed")
 def test_probe_verification_against_smtp_sink(sluice_factory):
     good_port, bad_port, temp_port, dead_port = free_ports(4)
