@@ -432,25 +432,43 @@ queue_destination_available(struct queue *queue, const char *key,
 
 /* Delivery: everything below up to queue_job_done runs on a worker. */
 
-/* Whether the envelope needs SMTPUTF8: the client said so at MAIL, or
- * an address is UTF-8 (a DSN we made for a UTF-8 sender). */
 static bool
-queue_envelope_smtputf8(const struct spool_envelope *envelope)
+queue_has_utf8(const unsigned char *p, size_t length)
 {
 	size_t i;
-	const unsigned char *p;
 
-	if (envelope->smtputf8)
-		return true;
-	for (p = (const unsigned char *)envelope->mail_from; *p != '\0'; p++)
-		if (*p >= 0x80)
+	for (i = 0; i < length; i++)
+		if (p[i] >= 0x80)
 			return true;
-	for (i = 0; i < envelope->recipient_count; i++)
-		for (p = (const unsigned char *)envelope->recipients[i].address;
-		    *p != '\0'; p++)
-			if (*p >= 0x80)
-				return true;
 	return false;
+}
+
+/* Whether delivery needs SMTPUTF8 from the next hop: an address or the
+ * header block is UTF-8. The client's SMTPUTF8 at MAIL alone does not
+ * count: an all-ASCII message may go to a server without it (RFC 6531
+ * leaves that to us; Postfix does the same), while 8-bit bytes in the
+ * body need only 8BITMIME. */
+static bool
+queue_needs_smtputf8(const struct spool_envelope *envelope,
+    const unsigned char *data, size_t length)
+{
+	const unsigned char *end;
+	size_t i;
+
+	if (queue_has_utf8((const unsigned char *)envelope->mail_from,
+	    strlen(envelope->mail_from)))
+		return true;
+	for (i = 0; i < envelope->recipient_count; i++)
+		if (queue_has_utf8((const unsigned char *)
+		    envelope->recipients[i].address,
+		    strlen(envelope->recipients[i].address)))
+			return true;
+	if (!envelope->smtputf8)
+		return false;
+	/* The header block ends at the first empty line. */
+	end = memmem(data, length, "\r\n\r\n", 4);
+	return queue_has_utf8(data, end != NULL ? (size_t)(end - data) :
+	    length);
 }
 
 static void
@@ -1080,7 +1098,8 @@ queue_job_work(void *context)
 	 * slow server. */
 	spool_unlock(&lock);
 	attempt.now = (int64_t)time(NULL);
-	attempt.smtputf8 = queue_envelope_smtputf8(&attempt.envelope);
+	attempt.smtputf8 = queue_needs_smtputf8(&attempt.envelope,
+	    attempt.data, attempt.length);
 	attempt.results = arena_array(attempt.arena,
 	    attempt.envelope.recipient_count, sizeof(*attempt.results));
 	attempt.ranks = arena_array(attempt.arena,

@@ -467,6 +467,21 @@ def test_smtputf8_to_a_peer_without_it_bounces(sinks):
 
 
 @needs_sink
+def test_ascii_message_sent_with_smtputf8_goes_to_a_peer_without_it(sinks):
+    """SMTPUTF8 at MAIL alone does not make a message need it: with ASCII
+    addresses and headers it goes to a server without SMTPUTF8."""
+    instance, ports = sinks
+    recipient = "plain@hard-utf8.test"
+    marker = unique_marker("ascii-utf8")
+    sent = make_message(marker, sender=DEMO, to=recipient)
+    with SmtpSink(ports["hard-utf8.test"]) as sink:
+        send_for_id(instance, DEMO, [recipient], sent, ["SMTPUTF8"])
+        dumps = wait_until(sink.dumps, "the delivery", instance)
+    assert marker.encode() in dumps[0]["message"]
+    assert dumps[0]["rcpts"] == [f"<{recipient}>"]
+
+
+@needs_sink
 def test_5xx_bounces_to_the_local_sender(sinks):
     instance, ports = sinks
     recipient = "gone@hard.test"
