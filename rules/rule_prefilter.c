@@ -57,7 +57,7 @@ struct literal_set {
 };
 
 struct regex_info {
-	/* Only for ASCII subjects (extract.ascii_subject): nothing this
+	/* Only for ASCII subjects (extract.squeezed): nothing this
 	 * part of the regex matches is pure ASCII, so it cannot match. */
 	bool never;
 	bool exact_known;
