@@ -309,13 +309,6 @@ def test_cli_bad_arguments_fail_with_one_line(configured, argv):
 # smtp-sink accepting every RCPT, refusing every RCPT (5xx), and
 # deferring every RCPT (4xx); and a port nobody listens on.
 
-CLIENT_SOURCE = REPO_ROOT / "gateway" / "smtp_client.c"
-
-
-@pytest.mark.skipif(not CLIENT_SOURCE.exists(),
-                    reason="probe verification needs the relay client "
-                           "(gateway/smtp_client.c, issue #12 part A), "
-                           "not merged yet")
 @pytest.mark.skipif(not smtp_sink.available(),
                     reason="Postfix's smtp-sink is not installed")
 def test_probe_verification_against_smtp_sink(sluice_factory):
