@@ -16,7 +16,7 @@ from smtp_sink import SmtpSink
 from test_cli import assert_one_line_error
 from test_lifecycle import wait_for_log
 from test_smtp_protocol import assert_reply
-from sluice_e2e import (ALICE, DEMO, LOOPBACK, REPO_ROOT, SENDER, SLUICED,
+from sluice_e2e import (ALICE, DEMO, LOOPBACK, SENDER, SLUICED,
                         free_ports, make_message, unique_marker)
 
 CATCH_DOMAIN = "catch.test"
