@@ -30,6 +30,7 @@
 #include "mailstore/relay_recipients.h"
 #include "mailstore/user_accounts.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <strings.h>
 #include <time.h>
@@ -821,6 +822,18 @@ routing_resolve(struct routing *routing, const char *address,
     bool may_relay, struct arena *arena, struct routing_result *result_r)
 {
 	routing_walk(routing, address, may_relay, false, arena, result_r);
+}
+
+bool
+routing_may_block(const struct routing *routing, const char *address)
+{
+	const struct relay_route *route;
+	const char *at = strrchr(address, '@');
+
+	if (at == NULL)
+		return false;
+	route = server_config_relay_route(routing->config, at + 1);
+	return route != NULL && route->verify == RELAY_VERIFY_PROBE;
 }
 
 void

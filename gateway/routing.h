@@ -121,6 +121,12 @@ void routing_resolve(struct routing *routing, const char *address,
  * time. REJECT 550 5.1.1 for a local domain's unknown user (deleted
  * since), DEFER 451 4.3.0 on a database error. Blocks on the database
  * only. */
+/* Whether resolving address may wait on a downstream server (its domain
+ * is a relay domain verified by probe). Every other answer only reads
+ * sluice.db, which takes microseconds, so sluiced resolves those on the
+ * loop thread and sends only these to a worker. */
+bool routing_may_block(const struct routing *routing, const char *address);
+
 void routing_resolve_accepted(struct routing *routing, const char *address,
     struct arena *arena, struct routing_result *result_r);
 

@@ -216,6 +216,15 @@ smtp_commands_check_rcpt(struct smtp_session *session,
 	session->pending_trick = NULL;
 	(void)smtp_address_check_recipient(path.address,
 	    &session->pending_trick);
+	/* Only a probe waits on another server: every other answer is a
+	 * read of sluice.db, done here rather than through a worker. */
+	if (!routing_may_block(session->server->routing, path.address)) {
+		session->pending_routing = arena_new_type(transaction->arena,
+		    struct routing_result);
+		routing_resolve(session->server->routing, path.address, false,
+		    transaction->arena, session->pending_routing);
+		return 1;
+	}
 	return 0;
 }
 

@@ -250,6 +250,7 @@ smtp_session_handle_line(struct smtp_session *session, size_t length,
 	struct smtp_command command;
 	const char *error;
 	char sample[64];
+	int checked;
 
 	if ((flags & LINE_READER_HAS_NUL) != 0) {
 		smtp_session_reply_error(session, 500, "5.5.2",
@@ -279,9 +280,11 @@ smtp_session_handle_line(struct smtp_session *session, size_t length,
 		    "Error: send HELO/EHLO first");
 		return;
 	}
-	if (entry->check != NULL && entry->check(session, command.arguments) < 0)
+	checked = entry->check != NULL ?
+	    entry->check(session, command.arguments) : 0;
+	if (checked < 0)
 		return;
-	if (entry->stage != NULL) {
+	if (entry->stage != NULL && checked == 0) {
 		session->waiting = true;
 		connection_pause_input(session->connection);
 		loop_timer_stop(session->idle_timer);

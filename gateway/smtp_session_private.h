@@ -69,8 +69,9 @@ struct smtp_session {
 
 /* One row of the command table. check parses and validates the
  * arguments (replying itself on error, returning -1); stage, when set,
- * starts asynchronous policy work and later calls smtp_session_resume();
- * proceed does the work and replies. */
+ * starts asynchronous policy work and later calls smtp_session_resume(),
+ * unless check returned 1: it did that work itself, at once, so the
+ * command goes straight to proceed. proceed does the work and replies. */
 struct smtp_command_entry {
 	const char *verb;
 	int (*check)(struct smtp_session *session, struct string_view arguments);
