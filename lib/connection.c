@@ -21,6 +21,8 @@
 #include "lib/error.h"
 #include "lib/log.h"
 
+#include <sys/socket.h>
+
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
@@ -530,8 +532,33 @@ void
 connection_write(struct connection *connection, const void *data,
     size_t length)
 {
+	struct evbuffer *output;
+	ssize_t sent;
+
 	if (connection->ended || length == 0)
 		return;
+	/* Plaintext with nothing queued: send at once. Buffering would
+	 * cost two epoll_ctl calls (enable, then disable, the write event)
+	 * for what is nearly always one small reply the socket takes
+	 * whole. What the socket does not take is queued as before; an
+	 * error is left for the buffered write to find and report. */
+	output = bufferevent_get_output(connection->bev);
+	if (connection->bev == connection->socket_bev &&
+	    connection->ssl == NULL && !connection->closing &&
+	    evbuffer_get_length(output) == 0) {
+		sent = send(bufferevent_getfd(connection->bev), data, length,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (sent > 0) {
+			data = (const char *)data + sent;
+			length -= (size_t)sent;
+			if (length == 0) {
+				/* As a drained buffer would have said. */
+				connection_schedule(connection,
+				    CONNECTION_DEFER_OUTPUT);
+				return;
+			}
+		}
+	}
 	if (bufferevent_write(connection->bev, data, length) < 0)
 		log_panic("bufferevent_write(%zu) failed", length);
 }
