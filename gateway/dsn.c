@@ -10,6 +10,7 @@
  * (UTF-8 addresses in an SMTPUTF8 report) and make the part 8bit. */
 #include "gateway/dsn.h"
 #include "lib/log.h"
+#include "lib/string_view.h"
 
 #include <time.h>
 
@@ -73,21 +74,10 @@ dsn_append_text(struct buffer *out, const char *text)
 }
 
 static bool
-dsn_is_8bit(const unsigned char *data, size_t length)
-{
-	size_t i;
-
-	for (i = 0; i < length; i++)
-		if (data[i] >= 0x80)
-			return true;
-	return false;
-}
-
-static bool
 dsn_text_is_8bit(const char *text)
 {
-	return text != NULL && dsn_is_8bit((const unsigned char *)text,
-	    strlen(text));
+	return text != NULL && string_view_has_8bit(
+	    string_view_from_cstring(text));
 }
 
 /* Length of the original's header block, blank line included (the whole
@@ -295,7 +285,8 @@ dsn_build(const struct dsn_report *report, struct buffer *out)
 		included = dsn_cut_headers(report->message, header_length,
 		    report->size_limit);
 	}
-	eight_bit = dsn_is_8bit(report->message, included);
+	eight_bit = string_view_has_8bit(string_view_make(
+	    (const char *)report->message, included));
 	text_8bit |= dsn_text_is_8bit(report->sender) ||
 	    dsn_text_is_8bit(report->envid);
 	if (utf8) {

@@ -432,17 +432,6 @@ queue_destination_available(struct queue *queue, const char *key,
 
 /* Delivery: everything below up to queue_job_done runs on a worker. */
 
-static bool
-queue_has_utf8(const unsigned char *p, size_t length)
-{
-	size_t i;
-
-	for (i = 0; i < length; i++)
-		if (p[i] >= 0x80)
-			return true;
-	return false;
-}
-
 /* Whether delivery needs SMTPUTF8 from the next hop: an address or the
  * header block is UTF-8. The client's SMTPUTF8 at MAIL alone does not
  * count: an all-ASCII message may go to a server without it (RFC 6531
@@ -455,20 +444,19 @@ queue_needs_smtputf8(const struct spool_envelope *envelope,
 	const unsigned char *end;
 	size_t i;
 
-	if (queue_has_utf8((const unsigned char *)envelope->mail_from,
-	    strlen(envelope->mail_from)))
+	if (string_view_has_8bit(string_view_from_cstring(
+	    envelope->mail_from)))
 		return true;
 	for (i = 0; i < envelope->recipient_count; i++)
-		if (queue_has_utf8((const unsigned char *)
-		    envelope->recipients[i].address,
-		    strlen(envelope->recipients[i].address)))
+		if (string_view_has_8bit(string_view_from_cstring(
+		    envelope->recipients[i].address)))
 			return true;
 	if (!envelope->smtputf8)
 		return false;
 	/* The header block ends at the first empty line. */
 	end = memmem(data, length, "\r\n\r\n", 4);
-	return queue_has_utf8(data, end != NULL ? (size_t)(end - data) :
-	    length);
+	return string_view_has_8bit(string_view_make((const char *)data,
+	    end != NULL ? (size_t)(end - data) : length));
 }
 
 static void

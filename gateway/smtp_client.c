@@ -1670,7 +1670,7 @@ smtp_client_send(struct smtp_client *client,
 	struct smtp_client_transaction transaction;
 	struct smtp_client_reply reply;
 	const unsigned char *data;
-	size_t i, j, pending = 0;
+	size_t i, pending = 0;
 	int ret;
 
 	ASSERT(client->ready);
@@ -1688,9 +1688,9 @@ smtp_client_send(struct smtp_client *client,
 	for (i = 0; i < part_count; i++) {
 		data = message[i].iov_base;
 		transaction.size += message[i].iov_len;
-		for (j = 0; j < message[i].iov_len &&
-		    !transaction.eight_bit; j++)
-			transaction.eight_bit = data[j] >= 0x80;
+		transaction.eight_bit = transaction.eight_bit ||
+		    string_view_has_8bit(string_view_make(
+		    (const char *)data, message[i].iov_len));
 	}
 	smtp_client_precheck(&transaction);
 	for (i = 0; i < envelope->recipient_count; i++) {
@@ -1729,13 +1729,10 @@ smtp_client_verify(struct smtp_client *client, const char *address,
     struct smtp_client_reply *reply_r, const char **error_r)
 {
 	struct smtp_client_reply rset;
-	const unsigned char *p;
-	bool utf8 = false;
+	bool utf8 = string_view_has_8bit(string_view_from_cstring(address));
 	int ret;
 
 	ASSERT(client->ready);
-	for (p = (const unsigned char *)address; *p != '\0'; p++)
-		utf8 = utf8 || *p >= 0x80;
 	/* What could never be sent is answered here, like a send's. */
 	if (!smtp_client_address_sendable(address)) {
 		smtp_client_reply_set(reply_r, 553, "5.1.3",

@@ -59,6 +59,17 @@ string_view_skip(struct string_view view, size_t count)
 	return string_view_make(view.data + count, view.length - count);
 }
 
+bool
+string_view_has_8bit(struct string_view view)
+{
+	size_t i;
+
+	for (i = 0; i < view.length; i++)
+		if ((unsigned char)view.data[i] >= 0x80)
+			return true;
+	return false;
+}
+
 char *
 string_view_printable(struct string_view view, char *dst, size_t size)
 {

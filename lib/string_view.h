@@ -44,6 +44,9 @@ string_ascii_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 }
 
+/* Whether the view holds a byte >= 0x80 (8-bit or UTF-8 text). */
+bool string_view_has_8bit(struct string_view view);
+
 /* Writes a printable, bounded rendering of view into dst (size >= 4):
  * bytes outside 0x20..0x7e become '?', and a view longer than fits ends
  * in "...". For logging client-supplied text. Returns dst. */
