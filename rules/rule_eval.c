@@ -57,7 +57,6 @@ struct rule_eval_context {
 	 * must be in the line it matches, so other lines need no PCRE2. */
 	uint64_t *body_line_bits;
 	size_t line_words;
-	uint64_t *squeezed_mask;	/* the squeezed_prefiltered body rules */
 	struct string_view *uri_subjects;	/* what uri rules test */
 	size_t uri_subject_count;
 	unsigned char *squeeze_buffer;	/* one squeezed body line */
@@ -777,9 +776,8 @@ rule_eval_squeezed_candidates(struct rule_eval_context *context,
 {
 	const struct rule_prefilter *squeezed = ruleset_squeezed_prefilter(
 	    context->ruleset);
-	const struct ruleset_rule *rules;
-	const size_t *body;
-	size_t count, i, w, length;
+	const uint64_t *mask;
+	size_t w, length;
 
 	if (squeezed == NULL)
 		return;
@@ -794,18 +792,9 @@ rule_eval_squeezed_candidates(struct rule_eval_context *context,
 		    row);
 		return;
 	}
-	if (context->squeezed_mask == NULL) {
-		rules = ruleset_rules(context->ruleset, &count);
-		context->squeezed_mask = arena_array(context->arena,
-		    context->line_words, sizeof(uint64_t));
-		body = ruleset_of_type(context->ruleset, RULESET_BODY, &count);
-		for (i = 0; i < count; i++)
-			if (rules[body[i]].squeezed_prefiltered)
-				context->squeezed_mask[body[i] / 64] |=
-				    (uint64_t)1 << (body[i] % 64);
-	}
+	mask = ruleset_squeezed_rules(context->ruleset);
 	for (w = 0; w < context->line_words; w++)
-		row[w] |= context->squeezed_mask[w];
+		row[w] |= mask[w];
 }
 
 /* What uri rules run over: every link normalised and, where it differs,

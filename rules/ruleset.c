@@ -77,6 +77,7 @@ struct ruleset {
 	size_t unneeded_count;
 	struct rule_prefilter *prefilters[RULESET_TYPE_COUNT];
 	struct rule_prefilter *squeezed_prefilter; /* body, squeezed lines */
+	uint64_t *squeezed_rules; /* their ids, as a body candidate bitset */
 	struct received_options received;
 	struct ruleset_skip *unsound;      /* metas over skipped rules */
 	size_t unsound_count;
@@ -576,7 +577,7 @@ ruleset_build_prefilters(struct ruleset *ruleset)
 		RULESET_RAWBODY, RULESET_URI, RULESET_HEADER };
 	struct rule_prefilter_builder *builder, *squeezed_builder = NULL;
 	char flags[8];
-	size_t i, t, used;
+	size_t i, t, used, words;
 	unsigned bits;
 
 	for (t = 0; t < ARRAY_LENGTH(types); t++) {
@@ -618,8 +619,15 @@ ruleset_build_prefilters(struct ruleset *ruleset)
 		}
 		ruleset->prefilters[types[t]] = rule_prefilter_build(&builder);
 	}
-	if (squeezed_builder != NULL)
-		ruleset->squeezed_prefilter = rule_prefilter_build(&squeezed_builder);
+	if (squeezed_builder == NULL)
+		return;
+	ruleset->squeezed_prefilter = rule_prefilter_build(&squeezed_builder);
+	words = rule_prefilter_bitset_words(ruleset->prefilters[RULESET_BODY]);
+	ruleset->squeezed_rules = arena_array(ruleset->arena, words,
+	    sizeof(uint64_t));
+	for (i = 0; i < ruleset->rule_count; i++)
+		if (ruleset->rules[i].squeezed_prefiltered)
+			ruleset->squeezed_rules[i / 64] |= (uint64_t)1 << (i % 64);
 }
 
 struct ruleset_needed_marking {
@@ -875,6 +883,12 @@ const struct rule_prefilter *
 ruleset_squeezed_prefilter(const struct ruleset *ruleset)
 {
 	return ruleset->squeezed_prefilter;
+}
+
+const uint64_t *
+ruleset_squeezed_rules(const struct ruleset *ruleset)
+{
+	return ruleset->squeezed_rules;
 }
 
 const struct rule_prefilter *

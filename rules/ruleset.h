@@ -137,6 +137,9 @@ const struct rule_prefilter *ruleset_prefilter(const struct ruleset *ruleset,
  * NULL when there are none. */
 const struct rule_prefilter *ruleset_squeezed_prefilter(
     const struct ruleset *ruleset);
+/* The squeezed_prefiltered rules as a candidate bitset of the body
+ * prefilter's size (rule_prefilter_bitset_words), or NULL with none. */
+const uint64_t *ruleset_squeezed_rules(const struct ruleset *ruleset);
 
 /* trusted_networks / internal_networks of the rule files, for the
  * Received trail (lib/received.h). */
