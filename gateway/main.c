@@ -443,8 +443,8 @@ main(int argc, char **argv)
 	    (unsigned)config->core->workers);
 	server.io_workers = worker_pool_new(server.loop,
 	    (unsigned)config->core->io_workers);
-	if (queue_new(&server, &server.queue, &error) < 0 ||
-	    queue_recover(server.queue, &error) < 0)
+	server.queue = queue_new(&server);
+	if (queue_recover(server.queue, &error) < 0)
 		log_fatalx("event=start_failed error=%s", error);
 	rules_loader = rules_loader_new(&server, argv[0]);
 

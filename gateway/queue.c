@@ -1473,8 +1473,8 @@ queue_recover(struct queue *queue, const char **error_r)
 
 /* Life cycle. */
 
-int
-queue_new(struct server *server, struct queue **queue_r, const char **error_r)
+struct queue *
+queue_new(struct server *server)
 {
 	struct queue *queue = alloc_new(struct queue);
 
@@ -1486,8 +1486,7 @@ queue_new(struct server *server, struct queue **queue_r, const char **error_r)
 	queue->retry_timer = loop_timer_new(server->loop, queue_retry_due,
 	    queue);
 	pthread_mutex_init(&queue->destinations_lock, NULL);
-	*queue_r = queue;
-	return 0;
+	return queue;
 }
 
 void

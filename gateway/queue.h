@@ -35,10 +35,9 @@
 
 struct queue;
 
-/* Builds the queue and its router from server->config. Returns 0 or -1
- * with error_r (the router could not open its database). */
-int queue_new(struct server *server, struct queue **queue_r,
-    const char **error_r);
+/* Builds the queue over server->routing (which must exist). Never
+ * fails. */
+struct queue *queue_new(struct server *server);
 
 /* Schedules spool id for delivery now. recovering: the message may have
  * been partly delivered before (crash, direct delivery fallback). An id
