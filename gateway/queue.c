@@ -163,6 +163,7 @@ struct queue_attempt {
 	size_t length;
 	bool smtputf8;
 	struct queue_state state;
+	int lock;		/* spool_lock's descriptor, kept throughout */
 	struct queue_state_attempt *results;
 	/* Rank of each recipient's result so far (see queue_merge). */
 	int *ranks;
@@ -945,21 +946,6 @@ queue_write_dsn(struct queue_attempt *attempt,
 	return 0;
 }
 
-/* Whether every recipient went into a local Maildir: then a copy of the
- * message that reappears after a crash is harmless (recognised by name)
- * and its removal needs no directory sync. */
-static bool
-queue_all_local(const struct queue_state *state)
-{
-	size_t i;
-
-	for (i = 0; i < state->recipient_count; i++)
-		if (state->recipients[i].status != QUEUE_STATE_DELIVERED ||
-		    state->recipients[i].reply.smtp)
-			return false;
-	return true;
-}
-
 /* Records the attempt under the spool lock (taken again) and writes what
  * follows from it: DSNs, then the state, or the message's removal. */
 static void
@@ -971,13 +957,12 @@ queue_record(struct queue_attempt *attempt)
 	struct queue_state fresh;
 	const char *error, *dsn_text = " dsn=none";
 	bool pending, tried = false;
-	int lock = -1;
 	size_t i;
 
 	for (i = 0; i < envelope->recipient_count; i++)
 		tried |= attempt->results[i].result !=
 		    QUEUE_STATE_RESULT_SKIPPED;
-	if (spool_lock(job->spool, job->id, true, &lock, &error) < 0) {
+	if (spool_lock_again(job->spool, job->id, attempt->lock, &error) < 0) {
 		if (errno == ENOENT) {
 			/* `sluice queue delete` while we delivered. */
 			log_info("event=deleted_during_delivery id=%s",
@@ -1025,18 +1010,14 @@ queue_record(struct queue_attempt *attempt)
 		    '\0' ? "null_sender" : "notify_never");
 		job->outcome = QUEUE_OUTCOME_DONE;
 	} else {
-		if ((queue_all_local(&attempt->state) ?
-		    spool_remove(job->spool, job->id, &error) :
-		    spool_remove_durable(job->spool, job->id, &error)) < 0 ||
+		if (spool_remove(job->spool, job->id, &error) < 0 ||
 		    queue_state_remove(job->spool, job->id, &error) < 0)
 			goto error;
 		log_info("event=removed id=%s", job->id);
 		job->outcome = QUEUE_OUTCOME_DONE;
 	}
-	spool_unlock(&lock);
 	return;
 error:
-	spool_unlock(&lock);
 	snprintf(job->error, sizeof(job->error), "%s", error);
 	job->outcome = QUEUE_OUTCOME_ERROR;
 }
@@ -1047,20 +1028,21 @@ queue_job_work(void *context)
 	struct queue_job *job = context;
 	struct queue_attempt attempt;
 	const char *error;
-	int lock = -1;
 	size_t i;
 
 	memset(&attempt, 0, sizeof(attempt));
 	attempt.job = job;
+	attempt.lock = -1;
 	attempt.arena = arena_new("queue job", 0);
-	if (spool_lock(job->spool, job->id, true, &lock, &error) < 0) {
+	if (spool_lock(job->spool, job->id, true, &attempt.lock, &error) < 0) {
 		job->outcome = errno == ENOENT ? QUEUE_OUTCOME_GONE :
 		    QUEUE_OUTCOME_ERROR;
 		snprintf(job->error, sizeof(job->error), "%s", error);
 		goto out;
 	}
-	if (spool_read(job->spool, job->id, QUEUE_MAX_FILE, attempt.arena,
-	    &attempt.envelope, &attempt.data, &attempt.length, &error) < 0 ||
+	if (spool_read_locked(job->spool, job->id, attempt.lock,
+	    QUEUE_MAX_FILE, attempt.arena, &attempt.envelope, &attempt.data,
+	    &attempt.length, &error) < 0 ||
 	    queue_state_read(job->spool, job->id,
 	    attempt.envelope.recipient_count, attempt.arena, &attempt.state,
 	    &error) < 0) {
@@ -1068,6 +1050,13 @@ queue_job_work(void *context)
 		snprintf(job->error, sizeof(job->error), "%s", error);
 		if (saved_errno == ENOENT) {
 			job->outcome = QUEUE_OUTCOME_GONE;
+		} else if (saved_errno == ESTALE) {
+			/* A name a crash brought back for a reused file. */
+			log_warn("event=stale_spool_file id=%s error=\"%s\"",
+			    job->id, job->error);
+			job->outcome = spool_remove_durable(job->spool,
+			    job->id, &error) < 0 ? QUEUE_OUTCOME_ERROR :
+			    QUEUE_OUTCOME_GONE;
 		} else if (saved_errno == EBADMSG) {
 			/* Retrying cannot mend it: keep it for the admin. */
 			job->outcome = spool_move_to_failed(job->spool,
@@ -1084,7 +1073,7 @@ queue_job_work(void *context)
 	}
 	/* Deliver without the lock: `sluice queue` must not wait for a
 	 * slow server. */
-	spool_unlock(&lock);
+	spool_lock_release(attempt.lock);
 	attempt.now = (int64_t)time(NULL);
 	attempt.smtputf8 = queue_needs_smtputf8(&attempt.envelope,
 	    attempt.data, attempt.length);
@@ -1100,7 +1089,7 @@ queue_job_work(void *context)
 			attempt.results[i].result = QUEUE_STATE_RESULT_SKIPPED;
 	queue_record(&attempt);
 out:
-	spool_unlock(&lock);
+	spool_unlock(&attempt.lock);
 	arena_free(&attempt.arena);
 }
 

@@ -168,6 +168,7 @@ struct smtp_client_transaction {
 	uint64_t size;
 	bool eight_bit;
 	bool mail_accepted;
+	bool ended;	/* the final dot was answered: the peer reset */
 	struct smtp_client_reply mail_reply;
 	struct smtp_client_reply last;  /* the last one handed out (log) */
 };
@@ -1426,6 +1427,7 @@ smtp_client_data(struct smtp_client_transaction *transaction,
 		    "after end of data", client->final_timeout, &reply,
 		    error_r) < 0)
 			return -1;
+		transaction->ended = true;
 		return 0;
 	}
 	if (smtp_client_send_body(transaction, error_r) < 0)
@@ -1436,6 +1438,7 @@ smtp_client_data(struct smtp_client_transaction *transaction,
 		    error_r) < 0)
 			return -1;
 		smtp_client_transaction_finish_open(transaction, &reply);
+		transaction->ended = true;
 		return 0;
 	}
 	/* LMTP: one reply per accepted recipient, in RCPT order. */
@@ -1448,6 +1451,7 @@ smtp_client_data(struct smtp_client_transaction *transaction,
 			return -1;
 		smtp_client_transaction_finish(transaction, i, &reply);
 	}
+	transaction->ended = true;
 	return 0;
 }
 
@@ -1716,7 +1720,13 @@ smtp_client_send(struct smtp_client *client,
 		client->ready = true;
 		return 0;
 	}
-	/* RSET now (see the header): reusable means it answered. */
+	/* A transaction that ran to its final dot left the peer reset
+	 * (RFC 5321 4.1.1.4); any other needs RSET now (see the header):
+	 * reusable means it answered. */
+	if (transaction.ended) {
+		client->ready = true;
+		return 0;
+	}
 	smtp_client_append_line(client, "RSET");
 	if (smtp_client_command(client, "after RSET", client->command_timeout,
 	    &reply, error_r) == 0 && reply.code / 100 == 2)

@@ -33,11 +33,13 @@
  * can never be sent). A reply is bounded: a peer's reply over 100 lines
  * or a line over 2048 bytes is a 4.5.0 failure of the connection.
  *
- * Connection reuse: after each transaction that ran to its end the
- * client sends RSET at once (eagerly), so smtp_client_reusable() is true
- * right after smtp_client_send() exactly when the next transaction can
- * start; smtp_client_cache_take() also drops a cached connection the
- * peer has closed or written to meanwhile.
+ * Connection reuse: a transaction answered at its final dot leaves the
+ * peer reset (RFC 5321 4.1.1.4); one that stopped earlier (MAIL or
+ * every RCPT refused, DATA refused) is followed at once by RSET, so
+ * smtp_client_reusable() is true right after smtp_client_send() exactly
+ * when the next transaction can start; smtp_client_cache_take() also
+ * drops a cached connection the peer has closed or written to
+ * meanwhile.
  *
  * Logs (lib/log.h, info): one line per connection, event=relay_connect
  * (or relay_connect_failed), and one per transaction, event=relay_sent
@@ -152,8 +154,9 @@ int smtp_client_send(struct smtp_client *client,
 int smtp_client_verify(struct smtp_client *client, const char *address,
     struct smtp_client_reply *reply_r, const char **error_r);
 
-/* Whether the connection may carry another transaction (it answered
- * RSET after the last one, or no transaction ran yet; nothing failed). */
+/* Whether the connection may carry another transaction (the last one
+ * ended at its final dot or with an answered RSET, or none ran yet;
+ * nothing failed). */
 bool smtp_client_reusable(struct smtp_client *client);
 
 /* Sends QUIT unless the connection failed, waits for the answer at

@@ -1,4 +1,15 @@
-/* spool.c: durable message files between the 250 and the delivery. */
+/* spool.c: durable message files between the 250 and the delivery.
+ *
+ * DESIGN: a delivered message's file is not unlinked but renamed into
+ * free/, and the next spool_write rewrites it in place (at most
+ * SPOOL_FREE_MAX wait there). Creating and deleting an inode per
+ * message was the largest cost of the relay path: ext4 allocates and
+ * frees the inode and its blocks, and without a journal it scans past
+ * every recently freed inode on each create. A rewritten file is only
+ * ever reached under its new name: the header's id must equal the
+ * file's name (spool_parse), so a reader that opened the old name just
+ * before the rename finds "no such message", and a crash that undoes a
+ * removal but keeps the rewrite leaves a file that says it is stale. */
 #include "gateway/spool.h"
 #include "lib/alloc.h"
 #include "lib/buffer.h"
@@ -8,18 +19,26 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #define SPOOL_MAGIC "SLUICE-SPOOL 1\n"
+/* Delivered files kept in free/ for reuse: enough for the messages of
+ * a busy second, few enough that an idle spool holds little. */
+#define SPOOL_FREE_MAX 256
 
 struct spool {
 	char *tmp_dir;
 	char *queue_dir;
 	char *failed_dir;
 	char *state_dir;
+	char *free_dir;
+	pthread_mutex_t free_mutex;
+	char *free_names[SPOOL_FREE_MAX]; /* files in free/ to reuse */
+	size_t free_count;
 };
 
 int
@@ -31,7 +50,10 @@ spool_open(const char *state_dir, struct spool **spool_r, const char **error_r)
 	spool->queue_dir = alloc_printf("%s/spool/queue", state_dir);
 	spool->failed_dir = alloc_printf("%s/spool/failed", state_dir);
 	spool->state_dir = alloc_printf("%s/spool/state", state_dir);
+	spool->free_dir = alloc_printf("%s/spool/free", state_dir);
+	pthread_mutex_init(&spool->free_mutex, NULL);
 	if (durable_mkdir_all(spool->tmp_dir, 0700, error_r) < 0 ||
+	    durable_mkdir_all(spool->free_dir, 0700, error_r) < 0 ||
 	    durable_mkdir_all(spool->queue_dir, 0700, error_r) < 0 ||
 	    durable_mkdir_all(spool->failed_dir, 0700, error_r) < 0 ||
 	    durable_mkdir_all(spool->state_dir, 0700, error_r) < 0) {
@@ -53,6 +75,10 @@ spool_close(struct spool **spool_p)
 	free(spool->queue_dir);
 	free(spool->failed_dir);
 	free(spool->state_dir);
+	free(spool->free_dir);
+	while (spool->free_count > 0)
+		free(spool->free_names[--spool->free_count]);
+	pthread_mutex_destroy(&spool->free_mutex);
 	free(spool);
 	*spool_p = NULL;
 }
@@ -160,6 +186,58 @@ spool_token_decode(char *token, const char *empty, const char **value_r)
 	return 0;
 }
 
+/* Opens a file from free/ for rewriting; returns its path (free() it),
+ * or NULL when none is left. A file that cannot be reused is removed. */
+static char *
+spool_free_take(struct spool *spool, struct durable_file **file_r)
+{
+	const char *error;
+	char *name, *path;
+
+	for (;;) {
+		pthread_mutex_lock(&spool->free_mutex);
+		name = spool->free_count > 0 ?
+		    spool->free_names[--spool->free_count] : NULL;
+		pthread_mutex_unlock(&spool->free_mutex);
+		if (name == NULL)
+			return NULL;
+		path = alloc_printf("%s/%s", spool->free_dir, name);
+		free(name);
+		if (durable_file_reuse(path, file_r, &error) == 0)
+			return path;
+		if (unlink(path) < 0 && errno != ENOENT)
+			log_warn("event=spool_cleanup path=%s error=%s", path,
+			    strerror(errno));
+		free(path);
+	}
+}
+
+/* Remembers free/NAME for reuse; false when the pool is full. */
+static bool
+spool_free_put(struct spool *spool, const char *name)
+{
+	bool kept = false;
+
+	pthread_mutex_lock(&spool->free_mutex);
+	if (spool->free_count < SPOOL_FREE_MAX) {
+		spool->free_names[spool->free_count++] = alloc_strdup(name);
+		kept = true;
+	}
+	pthread_mutex_unlock(&spool->free_mutex);
+	return kept;
+}
+
+static bool
+spool_free_full(struct spool *spool)
+{
+	bool full;
+
+	pthread_mutex_lock(&spool->free_mutex);
+	full = spool->free_count >= SPOOL_FREE_MAX;
+	pthread_mutex_unlock(&spool->free_mutex);
+	return full;
+}
+
 int
 spool_write(struct spool *spool, const struct spool_envelope *envelope,
     const struct iovec *parts, size_t part_count, const char **error_r)
@@ -211,10 +289,13 @@ spool_write(struct spool *spool, const struct spool_envelope *envelope,
 	if (buffer_append(&header, "\n\n", 2) < 0)
 		log_panic("spool header overflow");
 
-	tmp_path = alloc_printf("%s/%s", spool->tmp_dir, envelope->id);
 	final_path = alloc_printf("%s/%s", spool->queue_dir, envelope->id);
-	if (durable_file_create(tmp_path, &file, error_r) < 0)
-		goto out;
+	tmp_path = spool_free_take(spool, &file);
+	if (tmp_path == NULL) {
+		tmp_path = alloc_printf("%s/%s", spool->tmp_dir, envelope->id);
+		if (durable_file_create(tmp_path, &file, error_r) < 0)
+			goto out;
+	}
 	if (durable_file_write(file, buffer_data(&header),
 	    buffer_length(&header), error_r) < 0)
 		goto abort;
@@ -405,21 +486,30 @@ spool_parse(const unsigned char *data, size_t length, struct arena *arena,
 	return 0;
 }
 
-int
-spool_read(struct spool *spool, const char *id, size_t max_size,
+/* A file whose header names another message is a reused one that a
+ * reader reached by its old name: that message is gone. */
+static int
+spool_check_id(const struct spool_envelope *envelope, const char *id,
+    const char **error_r)
+{
+	if (strcmp(envelope->id, id) == 0)
+		return 0;
+	*error_r = error_set("spool file %s: now holds message %s", id,
+	    envelope->id);
+	errno = ESTALE;
+	return -1;
+}
+
+/* Parses the whole file read into data (heap, freed here). */
+static int
+spool_read_finish(unsigned char *data, size_t length, const char *id,
     struct arena *arena, struct spool_envelope *envelope_r,
     const unsigned char **message_r, size_t *message_length_r,
     const char **error_r)
 {
-	unsigned char *data, *copy;
-	size_t length, offset;
-	char *path = alloc_printf("%s/%s", spool->queue_dir, id);
-	int ret;
+	unsigned char *copy;
+	size_t offset;
 
-	ret = durable_file_read_whole(path, max_size, &data, &length, error_r);
-	free(path);
-	if (ret < 0)
-		return -1;
 	/* The arena owns the bytes so the envelope views stay valid. */
 	copy = arena_alloc(arena, length + 1);
 	memcpy(copy, data, length);
@@ -429,9 +519,71 @@ spool_read(struct spool *spool, const char *id, size_t max_size,
 		errno = EBADMSG;
 		return -1;
 	}
+	if (spool_check_id(envelope_r, id, error_r) < 0)
+		return -1;
 	*message_r = copy + offset;
 	*message_length_r = length - offset;
 	return 0;
+}
+
+/* Reads the spool file open at fd (from its offset) as message id. */
+static int
+spool_read_descriptor(struct spool *spool, const char *id, int fd,
+    size_t max_size, struct arena *arena, struct spool_envelope *envelope_r,
+    const unsigned char **message_r, size_t *message_length_r,
+    const char **error_r)
+{
+	unsigned char *data;
+	size_t length;
+	char *path = alloc_printf("%s/%s", spool->queue_dir, id);
+	int ret;
+
+	ret = durable_file_read_descriptor(fd, path, max_size, &data,
+	    &length, error_r);
+	free(path);
+	if (ret < 0)
+		return -1;
+	return spool_read_finish(data, length, id, arena, envelope_r,
+	    message_r, message_length_r, error_r);
+}
+
+int
+spool_read(struct spool *spool, const char *id, size_t max_size,
+    struct arena *arena, struct spool_envelope *envelope_r,
+    const unsigned char **message_r, size_t *message_length_r,
+    const char **error_r)
+{
+	char *path = alloc_printf("%s/%s", spool->queue_dir, id);
+	int fd, ret, saved;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		*error_r = error_set_errno("open %s", path);
+		free(path);
+		return -1;
+	}
+	free(path);
+	ret = spool_read_descriptor(spool, id, fd, max_size, arena,
+	    envelope_r, message_r, message_length_r, error_r);
+	saved = errno;
+	close(fd);
+	/* Without the lock a reused file just means the message is gone. */
+	errno = ret < 0 && saved == ESTALE ? ENOENT : saved;
+	return ret;
+}
+
+int
+spool_read_locked(struct spool *spool, const char *id, int lock,
+    size_t max_size, struct arena *arena, struct spool_envelope *envelope_r,
+    const unsigned char **message_r, size_t *message_length_r,
+    const char **error_r)
+{
+	if (lseek(lock, 0, SEEK_SET) < 0) {
+		*error_r = error_set_errno("seek spool file %s", id);
+		return -1;
+	}
+	return spool_read_descriptor(spool, id, lock, max_size, arena,
+	    envelope_r, message_r, message_length_r, error_r);
 }
 
 int
@@ -492,6 +644,10 @@ spool_read_envelope(struct spool *spool, const char *id, size_t max_size,
 			errno = EBADMSG;
 			goto out;
 		}
+		if (spool_check_id(envelope_r, id, error_r) < 0) {
+			errno = ENOENT; /* as in spool_read */
+			goto out;
+		}
 	}
 	*file_size_r = (uint64_t)st.st_size;
 	ret = 0;
@@ -506,15 +662,31 @@ int
 spool_remove(struct spool *spool, const char *id, const char **error_r)
 {
 	char *path = alloc_printf("%s/%s", spool->queue_dir, id);
+	char *free_path = NULL;
 	int ret = 0;
 
-	/* No directory sync: if a crash undoes the unlink, recovery delivers
-	 * again in recovering mode and every recipient's Maildir already has
-	 * the copy, so nothing is duplicated. */
+	/* No directory sync: only a kernel crash or power loss can undo a
+	 * rename or unlink that returned (kill -9 cannot), and then the
+	 * queue delivers again: the local Maildir copies are recognised,
+	 * a relayed one is sent twice, as when a downstream's ack is lost.
+	 * The next spool_write's directory sync usually covers it anyway. */
+	if (!spool_free_full(spool)) {
+		free_path = alloc_printf("%s/%s", spool->free_dir, id);
+		if (rename(path, free_path) == 0) {
+			if (!spool_free_put(spool, id) && unlink(free_path) < 0)
+				log_warn("event=spool_cleanup path=%s "
+				    "error=%s", free_path, strerror(errno));
+			goto out;
+		}
+		if (errno == ENOENT)
+			goto out;
+	}
 	if (unlink(path) < 0 && errno != ENOENT) {
 		*error_r = error_set_errno("unlink %s", path);
 		ret = -1;
 	}
+out:
+	free(free_path);
 	free(path);
 	return ret;
 }
@@ -556,6 +728,38 @@ spool_compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Fills the reuse pool from free/ (start-up): a file there that has a
+ * second name (a crash kept both sides of a rename) is not free, and
+ * files past the pool's size are removed. */
+static void
+spool_free_load(struct spool *spool)
+{
+	struct dirent *entry;
+	struct stat st;
+	char *path;
+	DIR *dir;
+
+	dir = opendir(spool->free_dir);
+	if (dir == NULL) {
+		log_warn("event=spool_cleanup path=%s error=%s",
+		    spool->free_dir, strerror(errno));
+		return;
+	}
+	while ((entry = readdir(dir)) != NULL) {
+		if (entry->d_name[0] == '.')
+			continue;
+		path = alloc_printf("%s/%s", spool->free_dir, entry->d_name);
+		if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_nlink != 1 || !spool_free_put(spool, entry->d_name)) {
+			if (unlink(path) < 0 && errno != ENOENT)
+				log_warn("event=spool_cleanup path=%s "
+				    "error=%s", path, strerror(errno));
+		}
+		free(path);
+	}
+	closedir(dir);
+}
+
 int
 spool_recover(struct spool *spool, void (*each)(const char *id, void *context),
     void *context, const char **error_r)
@@ -580,6 +784,7 @@ spool_recover(struct spool *spool, void (*each)(const char *id, void *context),
 		free(path);
 	}
 	closedir(dir);
+	spool_free_load(spool);
 	return spool_list(spool, each, context, error_r);
 }
 
@@ -617,12 +822,43 @@ spool_list(struct spool *spool, void (*each)(const char *id, void *context),
 	return 0;
 }
 
+/* After the flock: the descriptor is still the file named queue/ID (not
+ * removed, renamed to free/ or replaced while we waited). */
+static int
+spool_lock_verify(int fd, const char *path, const char **error_r)
+{
+	struct stat held, named;
+
+	if (fstat(fd, &held) < 0) {
+		*error_r = error_set_errno("lock %s", path);
+		return -1;
+	}
+	if (held.st_nlink == 0 || stat(path, &named) < 0 ||
+	    named.st_ino != held.st_ino || named.st_dev != held.st_dev) {
+		errno = ENOENT;
+		*error_r = error_set_errno("lock %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+spool_flock(int fd, bool wait, const char *path, const char **error_r)
+{
+	while (flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		*error_r = error_set_errno("lock %s", path);
+		return -1;
+	}
+	return spool_lock_verify(fd, path, error_r);
+}
+
 int
 spool_lock(struct spool *spool, const char *id, bool wait, int *lock_r,
     const char **error_r)
 {
 	char *path = alloc_printf("%s/%s", spool->queue_dir, id);
-	struct stat st;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -631,29 +867,34 @@ spool_lock(struct spool *spool, const char *id, bool wait, int *lock_r,
 		free(path);
 		return -1;
 	}
-	while (flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EINTR)
-			continue;
-		*error_r = error_set_errno("lock %s", path);
-		goto fail;
-	}
-	/* Removed while we waited: the lock is on a file nobody will see. */
-	if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
-		errno = ENOENT;
-		*error_r = error_set_errno("lock %s", path);
-		goto fail;
+	if (spool_flock(fd, wait, path, error_r) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		free(path);
+		return -1;
 	}
 	free(path);
 	*lock_r = fd;
 	return 0;
-fail:
-	{
-		int saved = errno;
-		close(fd);
-		errno = saved;
-	}
+}
+
+void
+spool_lock_release(int lock)
+{
+	if (lock >= 0)
+		(void)flock(lock, LOCK_UN);
+}
+
+int
+spool_lock_again(struct spool *spool, const char *id, int lock,
+    const char **error_r)
+{
+	char *path = alloc_printf("%s/%s", spool->queue_dir, id);
+	int ret = spool_flock(lock, true, path, error_r);
+
 	free(path);
-	return -1;
+	return ret;
 }
 
 void

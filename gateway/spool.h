@@ -5,7 +5,8 @@
  * durable_file (tmp, fsync, rename, directory fsync) before the client
  * gets its 250, and removed only after every recipient's delivery is
  * durable. Layout under STATE_DIR/spool: tmp/ (writes in progress,
- * discarded at start-up: never acknowledged), queue/ (accepted,
+ * discarded at start-up: never acknowledged), free/ (files of delivered
+ * messages, rewritten in place by the next writes: spool.c), queue/ (accepted,
  * awaiting delivery), failed/ (permanently undeliverable, kept for the
  * admin), state/ (the queue's per-recipient delivery state, one small
  * file per message beside the immutable message: gateway/queue_state.h).
@@ -99,7 +100,9 @@ int spool_write(struct spool *spool, const struct spool_envelope *envelope,
 /* Reads queue/ID. Envelope strings and the message live in arena. The
  * file must be well formed (strict parse; error_r says what is wrong).
  * max_size bounds the file read. On -1, errno is ENOENT for a missing
- * file and EBADMSG for a malformed one. */
+ * file (also one whose header names another message: a reused file
+ * reached by its old name, see spool.c) and EBADMSG for a malformed
+ * one. */
 int spool_read(struct spool *spool, const char *id, size_t max_size,
     struct arena *arena, struct spool_envelope *envelope_r,
     const unsigned char **message_r, size_t *message_length_r,
@@ -113,7 +116,18 @@ int spool_read_envelope(struct spool *spool, const char *id, size_t max_size,
     struct arena *arena, struct spool_envelope *envelope_r,
     uint64_t *file_size_r, const char **error_r);
 
-/* Removes queue/ID (without a directory sync: see spool.c). */
+/* Like spool_read, through the descriptor of a spool_lock (read from
+ * its start), which spares opening the file again. A header that names
+ * another message is errno ESTALE here: under the lock it can only be
+ * the leftover of a crash (spool.c), which the caller removes. */
+int spool_read_locked(struct spool *spool, const char *id, int lock,
+    size_t max_size, struct arena *arena, struct spool_envelope *envelope_r,
+    const unsigned char **message_r, size_t *message_length_r,
+    const char **error_r);
+
+/* Takes delivered queue/ID out of the queue: its file moves to free/ for
+ * reuse, or is unlinked when free/ is full. No directory sync (see
+ * spool.c). A missing file is not an error. */
 int spool_remove(struct spool *spool, const char *id, const char **error_r);
 
 /* Removes queue/ID and syncs the directory: for a message whose
@@ -146,6 +160,14 @@ int spool_list(struct spool *spool, void (*each)(const char *id,
  * ENOENT when there is no such message (also when it was removed while
  * we waited). */
 int spool_lock(struct spool *spool, const char *id, bool wait, int *lock_r,
+    const char **error_r);
+/* Lets go of the lock but keeps the descriptor, for spool_lock_again
+ * (a delivery that must not hold the lock while it talks to a server). */
+void spool_lock_release(int lock);
+/* Takes a released lock again (waiting) and checks the descriptor is
+ * still queue/ID. Same errors as spool_lock (ENOENT: removed meanwhile);
+ * on -1 the descriptor stays open: spool_unlock it. */
+int spool_lock_again(struct spool *spool, const char *id, int lock,
     const char **error_r);
 /* Releases the lock and closes the descriptor; sets *lock_p to -1. */
 void spool_unlock(int *lock_p);

@@ -29,6 +29,7 @@ struct durable_file {
 	int fd;
 	char *tmp_path;  /* for an unnamed file: only for messages */
 	uint64_t size;
+	uint64_t old_size; /* a reused file: its length before */
 	bool unnamed;    /* O_TMPFILE: no directory entry until linked */
 };
 
@@ -227,6 +228,40 @@ durable_file_create_unnamed(const char *tmp_path, struct durable_file **file_r,
 	return 0;
 }
 
+int
+durable_file_reuse(const char *path, struct durable_file **file_r,
+    const char **error_r)
+{
+	struct durable_file *file;
+	struct stat st;
+	int fd;
+
+	do
+		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		*error_r = error_set_errno("open %s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		*error_r = error_set_errno("fstat %s", path);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		errno = ESTALE;
+		*error_r = error_set("%s: not a file to reuse", path);
+		close(fd);
+		return -1;
+	}
+	file = alloc_new(struct durable_file);
+	file->fd = fd;
+	file->tmp_path = alloc_strdup(path);
+	file->old_size = (uint64_t)st.st_size;
+	*file_r = file;
+	return 0;
+}
+
 /* Gives an unnamed file its final name, failing with EEXIST if taken.
  * /proc/self/fd works without privileges; AT_EMPTY_PATH is the fallback
  * where /proc is not mounted (it needs CAP_DAC_READ_SEARCH). */
@@ -364,6 +399,13 @@ durable_file_close(struct durable_file *file, const char **error_r)
 static int
 durable_file_finish(struct durable_file *file, const char **error_r)
 {
+	/* A reused file keeps its old tail until cut off here, before the
+	 * sync that makes the new length durable with the data. */
+	if (file->old_size > file->size &&
+	    ftruncate(file->fd, (off_t)file->size) < 0) {
+		*error_r = error_set_errno("truncate %s", file->tmp_path);
+		return -1;
+	}
 	if (durable_file_sync(file, error_r) < 0)
 		return -1;
 	return durable_file_close(file, error_r);
@@ -497,35 +539,26 @@ durable_file_write_whole(const char *tmp_path, const char *final_path,
 }
 
 int
-durable_file_read_whole(const char *path, size_t max_size,
+durable_file_read_descriptor(int fd, const char *path, size_t max_size,
     unsigned char **data_r, size_t *length_r, const char **error_r)
 {
 	struct stat st;
 	unsigned char *data;
 	size_t capacity, length = 0;
 	ssize_t n;
-	int fd;
 
 	ASSERT(max_size < SIZE_MAX / 2);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*error_r = error_set_errno("open %s", path);
-		return -1;
-	}
 	if (fstat(fd, &st) < 0) {
 		*error_r = error_set_errno("fstat %s", path);
-		close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		*error_r = error_set("%s: not a regular file", path);
-		close(fd);
 		return -1;
 	}
 	if ((uint64_t)st.st_size > max_size) {
 		*error_r = error_set("%s: too large (%lld bytes, limit %zu)",
 		    path, (long long)st.st_size, max_size);
-		close(fd);
 		return -1;
 	}
 	/* One spare byte lets a read past max_size prove the file grew. */
@@ -545,14 +578,12 @@ durable_file_read_whole(const char *path, size_t max_size,
 		if (n < 0) {
 			*error_r = error_set_errno("read %s", path);
 			free(data);
-			close(fd);
 			return -1;
 		}
 		if (n == 0)
 			break;
 		length += (size_t)n;
 	}
-	close(fd);
 	if (length > max_size) {
 		*error_r = error_set("%s: too large (over limit %zu)", path,
 		    max_size);
@@ -563,6 +594,25 @@ durable_file_read_whole(const char *path, size_t max_size,
 	*data_r = data;
 	*length_r = length;
 	return 0;
+}
+
+int
+durable_file_read_whole(const char *path, size_t max_size,
+    unsigned char **data_r, size_t *length_r, const char **error_r)
+{
+	int fd, ret, saved;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*error_r = error_set_errno("open %s", path);
+		return -1;
+	}
+	ret = durable_file_read_descriptor(fd, path, max_size, data_r,
+	    length_r, error_r);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return ret;
 }
 
 /* mkdir one component; 1 created, 0 already a directory, -1 error. */

@@ -32,6 +32,15 @@ int durable_file_create(const char *tmp_path, struct durable_file **file_r,
 int durable_file_create_unnamed(const char *tmp_path,
     struct durable_file **file_r, const char **error_r);
 
+/* Opens the existing file path to be written again from its start, as
+ * if just created: durable_file_commit renames it and cuts off what the
+ * old contents left past the new end. Rewriting blocks a file already
+ * owns spares the filesystem an inode and block allocation and their
+ * freeing later (databases recycle log segments for the same reason).
+ * Refuses anything but a regular file with exactly one name (errno
+ * ESTALE): a second name means the file is still someone's. */
+int durable_file_reuse(const char *path, struct durable_file **file_r,
+    const char **error_r);
 /* Appends length bytes (handles short writes and EINTR). */
 int durable_file_write(struct durable_file *file, const void *data,
     size_t length, const char **error_r);
@@ -76,6 +85,10 @@ int durable_file_write_whole(const char *tmp_path, const char *final_path,
 int durable_file_read_whole(const char *path, size_t max_size,
     unsigned char **data_r, size_t *length_r, const char **error_r);
 
+/* durable_file_read_whole on an open descriptor, read from its current
+ * offset; path only names the file in errors. Does not close fd. */
+int durable_file_read_descriptor(int fd, const char *path, size_t max_size,
+    unsigned char **data_r, size_t *length_r, const char **error_r);
 /* fsync() a directory so a rename or unlink in it is durable. A
  * filesystem that cannot sync directories (EINVAL) is not an error.
  * Concurrent calls for the same directory share one fsync that started

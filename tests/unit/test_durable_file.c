@@ -197,6 +197,34 @@ test_durable_file_unnamed(void)
 	test_assert(file_equals(tmp, "someone else's", 14));
 }
 
+/* A reused file is rewritten from its start and cut to the new length
+ * at commit; a file with a second name is refused. */
+static void
+test_durable_file_reuse(void)
+{
+	char old_path[512], final_path[512], extra[512];
+	struct durable_file *file;
+	const char *error;
+
+	path_in_temp(old_path, sizeof(old_path), "reuse-old");
+	path_in_temp(final_path, sizeof(final_path), "reuse-final");
+	path_in_temp(extra, sizeof(extra), "reuse-extra");
+	put_file(old_path, "0123456789 old contents");
+	test_require(durable_file_reuse(old_path, &file, &error) == 0);
+	test_require(durable_file_write(file, "new", 3, &error) == 0);
+	test_require(durable_file_commit(&file, final_path, &error) == 0);
+	test_assert(!file_exists(old_path));
+	test_assert(file_equals(final_path, "new", 3));
+
+	test_require(link(final_path, extra) == 0);
+	test_assert_int(durable_file_reuse(final_path, &file, &error), -1);
+	test_assert_int(errno, ESTALE);
+	test_assert(file_equals(final_path, "new", 3));
+	path_in_temp(extra, sizeof(extra), "reuse-missing");
+	test_assert_int(durable_file_reuse(extra, &file, &error), -1);
+	test_assert_int(errno, ENOENT);
+}
+
 static void
 test_durable_file_write_whole_replaces(void)
 {
@@ -316,6 +344,7 @@ main(void)
 		TEST_CASE(test_durable_file_abort_removes_tmp),
 		TEST_CASE(test_durable_file_commit_exclusive),
 		TEST_CASE(test_durable_file_unnamed),
+		TEST_CASE(test_durable_file_reuse),
 		TEST_CASE(test_durable_file_write_whole_replaces),
 		TEST_CASE(test_durable_file_read_whole_limit),
 		TEST_CASE(test_durable_mkdir_all),

@@ -317,6 +317,167 @@ test_spool_lock_excludes_and_sees_removal(void)
 	spool_close(&spool);
 }
 
+/* Writes a one-recipient message id with body into spool. */
+static int
+write_message(struct spool *spool, const char *id, const char *body)
+{
+	struct spool_recipient recipient = { .address = "a@example.test",
+		.mailbox = "a@example.test" };
+	struct spool_envelope envelope = {
+		.id = id, .client_address = "192.0.2.1", .helo = "",
+		.mail_from = "", .hostname = "h",
+		.recipients = &recipient, .recipient_count = 1,
+	};
+	struct iovec part = { (void *)body, strlen(body) };
+	const char *error;
+
+	if (spool_write(spool, &envelope, &part, 1, &error) < 0) {
+		test_fail(__FILE__, __LINE__, "spool_write: %s", error);
+		return -1;
+	}
+	return 0;
+}
+
+static ino_t
+queue_inode(const char *spool_name, const char *id)
+{
+	char path[600];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s/spool/queue/%s", test_temp_dir(),
+	    spool_name, id);
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* A delivered message's file is rewritten for the next one: the same
+ * inode, exactly the new contents (the longer old tail cut off), and
+ * the old name is gone for readers and lockers. */
+static void
+test_spool_reuses_removed_files(void)
+{
+	static const char long_body[] = "a long first message body, "
+	    "longer than the second\r\n";
+	struct spool *spool = open_spool("reuse");
+	struct arena *arena = arena_new("test", 0);
+	struct spool_envelope back;
+	const unsigned char *message;
+	const char *error;
+	size_t length;
+	ino_t first;
+	int lock = -1;
+
+	test_require(spool != NULL);
+	test_require(write_message(spool, "1700000010.M1P1Q1", long_body) == 0);
+	first = queue_inode("reuse", "1700000010.M1P1Q1");
+	test_require(first != 0);
+	test_require(spool_lock(spool, "1700000010.M1P1Q1", true, &lock,
+	    &error) == 0);
+	spool_lock_release(lock);
+	test_require(spool_remove(spool, "1700000010.M1P1Q1", &error) == 0);
+	test_assert(queue_inode("reuse", "1700000010.M1P1Q1") == 0);
+	/* A lock taken again after the removal sees the message gone. */
+	test_assert_int(spool_lock_again(spool, "1700000010.M1P1Q1", lock,
+	    &error), -1);
+	test_assert_int(errno, ENOENT);
+	spool_unlock(&lock);
+
+	test_require(write_message(spool, "1700000011.M1P1Q2", "short\r\n")
+	    == 0);
+	test_assert(queue_inode("reuse", "1700000011.M1P1Q2") == first);
+	test_require(spool_read(spool, "1700000011.M1P1Q2", 1 << 20, arena,
+	    &back, &message, &length, &error) == 0);
+	test_assert_int(length, 7);
+	test_assert(memcmp(message, "short\r\n", 7) == 0);
+	test_assert_int(spool_read(spool, "1700000010.M1P1Q1", 1 << 20, arena,
+	    &back, &message, &length, &error), -1);
+	test_assert_int(errno, ENOENT);
+	arena_free(&arena);
+	spool_close(&spool);
+}
+
+/* A crash can bring back a removed name whose file was since rewritten
+ * for another message: readers see no message, the lock holder sees a
+ * stale file (ESTALE) to remove. */
+static void
+test_spool_stale_name_after_reuse(void)
+{
+	struct spool *spool = open_spool("stale");
+	struct arena *arena = arena_new("test", 0);
+	struct spool_envelope back;
+	const unsigned char *message;
+	const char *error;
+	char old_path[600], new_path[600];
+	size_t length;
+	uint64_t size;
+	int lock = -1;
+
+	test_require(spool != NULL);
+	test_require(write_message(spool, "1700000020.M1P1Q1", "one\r\n") == 0);
+	test_require(spool_remove(spool, "1700000020.M1P1Q1", &error) == 0);
+	test_require(write_message(spool, "1700000021.M1P1Q2", "two\r\n") == 0);
+	snprintf(old_path, sizeof(old_path), "%s/stale/spool/queue/%s",
+	    test_temp_dir(), "1700000020.M1P1Q1");
+	snprintf(new_path, sizeof(new_path), "%s/stale/spool/queue/%s",
+	    test_temp_dir(), "1700000021.M1P1Q2");
+	test_require(link(new_path, old_path) == 0);
+
+	test_assert_int(spool_read(spool, "1700000020.M1P1Q1", 1 << 20, arena,
+	    &back, &message, &length, &error), -1);
+	test_assert_int(errno, ENOENT);
+	test_assert_int(spool_read_envelope(spool, "1700000020.M1P1Q1", 1 << 20,
+	    arena, &back, &size, &error), -1);
+	test_assert_int(errno, ENOENT);
+	test_require(spool_lock(spool, "1700000020.M1P1Q1", true, &lock,
+	    &error) == 0);
+	test_assert_int(spool_read_locked(spool, "1700000020.M1P1Q1", lock,
+	    1 << 20, arena, &back, &message, &length, &error), -1);
+	test_assert_int(errno, ESTALE);
+	spool_unlock(&lock);
+	/* The message the file now holds reads through its lock. */
+	test_require(spool_lock(spool, "1700000021.M1P1Q2", true, &lock,
+	    &error) == 0);
+	test_assert_int(spool_read_locked(spool, "1700000021.M1P1Q2", lock,
+	    1 << 20, arena, &back, &message, &length, &error), 0);
+	test_assert_int(length, 5);
+	spool_unlock(&lock);
+	arena_free(&arena);
+	spool_close(&spool);
+}
+
+/* free/ outlives a restart: recovery offers its files for reuse, and
+ * drops one that still has another name. */
+static void
+test_spool_recover_loads_free_files(void)
+{
+	struct spool *spool = open_spool("freeload");
+	const char *error;
+	char free_path[600], other[600];
+	ino_t first;
+
+	test_require(spool != NULL);
+	test_require(write_message(spool, "1700000030.M1P1Q1", "one\r\n") == 0);
+	first = queue_inode("freeload", "1700000030.M1P1Q1");
+	test_require(write_message(spool, "1700000031.M1P1Q2", "two\r\n") == 0);
+	test_require(spool_remove(spool, "1700000030.M1P1Q1", &error) == 0);
+	test_require(spool_remove(spool, "1700000031.M1P1Q2", &error) == 0);
+	/* The second free file keeps another name: not reusable. */
+	snprintf(free_path, sizeof(free_path), "%s/freeload/spool/free/%s",
+	    test_temp_dir(), "1700000031.M1P1Q2");
+	snprintf(other, sizeof(other), "%s/freeload/elsewhere",
+	    test_temp_dir());
+	test_require(link(free_path, other) == 0);
+	spool_close(&spool);
+
+	spool = open_spool("freeload");
+	test_require(spool != NULL);
+	test_require(spool_recover(spool, collect, NULL, &error) == 0);
+	test_assert(access(free_path, F_OK) < 0 && errno == ENOENT);
+	test_require(write_message(spool, "1700000032.M1P1Q3", "three\r\n")
+	    == 0);
+	test_assert(queue_inode("freeload", "1700000032.M1P1Q3") == first);
+	spool_close(&spool);
+}
+
 int
 main(void)
 {
@@ -327,6 +488,9 @@ main(void)
 		TEST_CASE(test_spool_reads_files_without_utf8_line),
 		TEST_CASE(test_spool_envelope_only_list_and_ids),
 		TEST_CASE(test_spool_lock_excludes_and_sees_removal),
+		TEST_CASE(test_spool_reuses_removed_files),
+		TEST_CASE(test_spool_stale_name_after_reuse),
+		TEST_CASE(test_spool_recover_loads_free_files),
 	};
 
 	return test_main(cases, ARRAY_LENGTH(cases));
