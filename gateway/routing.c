@@ -186,6 +186,25 @@ routing_probe_smtp(const struct smtp_client_destination *destination,
 	return ret;
 }
 
+/* A domain both local and in relay.domains is relayed (as Postfix
+ * would refuse to have it in both mydestination and relay_domains, the
+ * admin should pick one): say so at start and on reload. */
+static void
+routing_warn_local_relay_domains(const struct server_config *config,
+    struct routing_handles *handles)
+{
+	size_t i;
+
+	for (i = 0; i < config->relay_route_count; i++) {
+		if (user_accounts_domain_is_local(handles->accounts,
+		    config->relay_routes[i].domain) == 1)
+			log_warn("event=relay_domain_is_local domain=%s "
+			    "reason=\"in relay.domains and a local domain: "
+			    "mail for it is relayed\"",
+			    config->relay_routes[i].domain);
+	}
+}
+
 int
 routing_new(struct server_config *config, struct routing **routing_r,
     const char **error_r)
@@ -201,6 +220,7 @@ routing_new(struct server_config *config, struct routing **routing_r,
 		free(routing);
 		return -1;
 	}
+	routing_warn_local_relay_domains(config, handles);
 	server_config_ref(config);
 	routing->config = config;
 	routing->idle = handles;
@@ -745,14 +765,18 @@ routing_address(struct routing_walk *walk, const char *text, unsigned depth,
 			    "Bad recipient address syntax");
 		return;
 	}
-	if (user_accounts_lookup_recipient(walk->handles->accounts, text,
-	    walk->arena, &kind, &mailbox, &error) < 0) {
+	/* A relay domain is never local (routing_new warns when it is also
+	 * in the accounts): no account lookup for it. */
+	route = server_config_relay_route(walk->routing->config,
+	    address.domain);
+	kind = USER_ACCOUNTS_NOT_LOCAL;
+	mailbox = NULL;
+	if (route == NULL && user_accounts_lookup_recipient(
+	    walk->handles->accounts, text, walk->arena, &kind, &mailbox,
+	    &error) < 0) {
 		routing_database_error(walk, error);
 		return;
 	}
-	if (kind == USER_ACCOUNTS_NOT_LOCAL)
-		route = server_config_relay_route(walk->routing->config,
-		    address.domain);
 	if (expand && (kind != USER_ACCOUNTS_NOT_LOCAL || route != NULL) &&
 	    routing_alias_address(walk, &address, depth, chain) != 0)
 		return;

@@ -127,6 +127,7 @@ durable_directory_sync(const char *path, const char **error_r)
 	struct durable_sync_slot *slot;
 	uint64_t ticket, target, hash = 1469598103934665603ULL;
 	const unsigned char *p;
+	bool woke = false;
 	int ret = 0;
 
 	if (strlen(path) >= PATH_MAX)
@@ -158,12 +159,16 @@ durable_directory_sync(const char *path, const char **error_r)
 		slot->syncing = false;
 		if (ret == 0 && slot->completed < target)
 			slot->completed = target;
-		pthread_cond_broadcast(&slot->done);
+		woke = true;
 		if (ret < 0)
 			break;
 	}
 	slot->users--;
 	pthread_mutex_unlock(&slot->mutex);
+	/* After the unlock, so the waiters do not wake into a held mutex
+	 * (the slots are static: never destroyed under a waiter). */
+	if (woke)
+		pthread_cond_broadcast(&slot->done);
 	return ret;
 }
 

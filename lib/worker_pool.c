@@ -107,9 +107,14 @@ worker_pool_thread(void *arg)
 		worker_pool_lock(pool);
 		was_empty = pool->completed.head == NULL;
 		worker_pool_list_append(&pool->completed, job);
+		worker_pool_unlock(pool);
+		/* Signals after the unlock: a woken thread must not find the
+		 * mutex still held and sleep on it again. Whoever found the
+		 * list empty wakes the loop, so no completion goes unseen. */
 		pthread_cond_signal(&pool->job_completed);
 		if (was_empty)
 			loop_waker_wake(pool->waker);
+		worker_pool_lock(pool);
 	}
 	worker_pool_unlock(pool);
 	return NULL;
@@ -205,8 +210,8 @@ worker_pool_submit(struct worker_pool *pool, void (*work)(void *context),
 	pool->pending++;
 	worker_pool_lock(pool);
 	worker_pool_list_append(&pool->queue, job);
-	pthread_cond_signal(&pool->job_queued);
 	worker_pool_unlock(pool);
+	pthread_cond_signal(&pool->job_queued);
 }
 
 size_t

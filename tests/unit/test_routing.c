@@ -142,9 +142,9 @@ static void
 build_database(void)
 {
 	static const char *const domains[] = { "example.test", "catch.test",
-		"catch2.test", "rewrite.test" };
+		"catch2.test", "rewrite.test", "open.test" };
 	static const char *const users[] = { "alice@example.test",
-		"bob@example.test", "dave@catch.test" };
+		"bob@example.test", "dave@catch.test", "carol@open.test" };
 	const char *listed[] = { "amy@relay.test" }, *error;
 	struct user_accounts *accounts;
 	struct relay_recipients *recipients;
@@ -416,6 +416,9 @@ test_routing_relay_domains(void)
 	    "/run/test-lmtp");
 	test_assert_int(result->targets[0].destination.tls,
 	    SMTP_CLIENT_TLS_NONE);
+	/* Also a local domain, with a user: relay.domains wins. */
+	test_assert_string(targets(resolve("carol@open.test", false)),
+	    "RELAY:carol@open.test");
 	/* List verification, with +tag. */
 	test_assert_string(targets(resolve("AMY@relay.test", false)),
 	    "RELAY:AMY@relay.test");
