@@ -30,6 +30,7 @@
 #include "lib/log.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -219,14 +220,27 @@ queue_state_load(struct spool *spool, const char *id, size_t recipient_count,
 	char *path = queue_state_path(spool, id, ""), *copy;
 	unsigned char *data;
 	size_t length;
-	int ret;
+	int fd, ret;
 
 	queue_state_init(state_r, recipient_count, arena);
-	if (durable_file_read_whole(path, QUEUE_STATE_MAX_FILE, &data, &length,
-	    error_r) < 0) {
-		ret = errno == ENOENT ? 0 : -1;
+	/* No file is the common case (a first attempt): no error text. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
 		free(path);
-		return ret;
+		return 0;
+	}
+	ret = fd < 0 ? -1 : durable_file_read_descriptor(fd, path,
+	    QUEUE_STATE_MAX_FILE, &data, &length, error_r);
+	if (fd < 0) {
+		*error_r = error_set_errno("open %s", path);
+	} else {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	if (ret < 0) {
+		free(path);
+		return -1;
 	}
 	/* Strings of the state point into the arena copy. */
 	copy = arena_strndup(arena, (const char *)data, length);

@@ -244,7 +244,8 @@ spool_write(struct spool *spool, const struct spool_envelope *envelope,
 {
 	struct durable_file *file;
 	struct buffer header;
-	char *tmp_path, *final_path;
+	struct iovec *iov = NULL;
+	char *tmp_path = NULL, *final_path;
 	size_t i;
 	int ret = -1;
 
@@ -296,18 +297,19 @@ spool_write(struct spool *spool, const struct spool_envelope *envelope,
 		if (durable_file_create(tmp_path, &file, error_r) < 0)
 			goto out;
 	}
-	if (durable_file_write(file, buffer_data(&header),
-	    buffer_length(&header), error_r) < 0)
+	/* The envelope and the message in one writev. */
+	iov = alloc_array(part_count + 1, sizeof(*iov));
+	iov[0].iov_base = (void *)(uintptr_t)buffer_data(&header);
+	iov[0].iov_len = buffer_length(&header);
+	memcpy(iov + 1, parts, part_count * sizeof(*iov));
+	if (durable_file_writev(file, iov, part_count + 1, error_r) < 0)
 		goto abort;
-	for (i = 0; i < part_count; i++)
-		if (durable_file_write(file, parts[i].iov_base, parts[i].iov_len,
-		    error_r) < 0)
-			goto abort;
 	ret = durable_file_commit(&file, final_path, error_r);
 	goto out;
 abort:
 	durable_file_abort(&file);
 out:
+	free(iov);
 	free(tmp_path);
 	free(final_path);
 	buffer_deinit(&header);
