@@ -7,7 +7,8 @@ mailstore_libsluice_mailstore_a_SOURCES = \
 	mailstore/relay_recipients.c mailstore/relay_recipients.h \
 	mailstore/maildir.c mailstore/maildir.h \
 	mailstore/local_delivery.c mailstore/local_delivery.h \
-	mailstore/mailbox_notify.c mailstore/mailbox_notify.h
+	mailstore/mailbox_notify.c mailstore/mailbox_notify.h \
+	mailstore/imap_utf7.c mailstore/imap_utf7.h
 
 check_PROGRAMS += \
 	tests/unit/test_user_accounts \
@@ -16,7 +17,8 @@ check_PROGRAMS += \
 	tests/unit/test_relay_recipients \
 	tests/unit/test_maildir \
 	tests/unit/test_local_delivery \
-	tests/unit/test_mailbox_notify
+	tests/unit/test_mailbox_notify \
+	tests/unit/test_imap_utf7
 tests_unit_test_user_accounts_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_account_database_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_aliases_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
@@ -24,3 +26,4 @@ tests_unit_test_relay_recipients_LDADD = mailstore/libsluice_mailstore.a $(LDADD
 tests_unit_test_maildir_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_local_delivery_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_mailbox_notify_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_imap_utf7_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
