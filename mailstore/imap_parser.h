@@ -90,6 +90,13 @@ int imap_parser_next(struct imap_parser *parser, const unsigned char *data,
     struct imap_command **command_r, bool *continuation_r,
     const char **tag_r, const char **error_r);
 
+/* Reads one raw line (AUTHENTICATE responses, IDLE's DONE) without
+ * parsing it: 1 with *line_r (no CRLF, in arena), 0 more input needed,
+ * -1 longer than line_max (*error_r; the rest of it is skipped). */
+int imap_parser_read_line(struct imap_parser *parser,
+    const unsigned char *data, size_t length, size_t *consumed_r,
+    struct arena *arena, const char **line_r, const char **error_r);
+
 /* The server sent the continuation request: read the literal. */
 void imap_parser_continue(struct imap_parser *parser);
 

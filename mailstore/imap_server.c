@@ -287,6 +287,75 @@ imap_session_on_drained(struct connection *connection, void *context)
 	}
 }
 
+struct loop_timer *
+imap_session_timer_new(struct imap_session *session,
+    void (*callback)(void *context))
+{
+	return loop_timer_new(session->server->loop, callback, session);
+}
+
+void
+imap_session_submit_background(struct imap_session *session,
+    void (*work)(void *context), void (*done)(void *context))
+{
+	ASSERT(session->busy);
+	worker_pool_submit(session->server->io_workers, work, done, session);
+}
+
+/* A waiting loop handler (IDLE, AUTHENTICATE) gets the input. */
+static void
+imap_session_resume_waiting(struct imap_session *session)
+{
+	enum imap_result result;
+
+	if (session->busy || session->handler == NULL ||
+	    (session->handler->flags & IMAP_HANDLER_JOB) != 0 ||
+	    connection_input_length(session->connection) == 0)
+		return;
+	result = session->handler->run(session);
+	imap_session_flush(session);
+	if (result == IMAP_RESULT_CLOSE)
+		imap_session_close(session, session->closing_reason);
+	else if (result == IMAP_RESULT_DONE)
+		imap_session_finish_command(session);
+}
+
+void
+imap_session_after_background_job(struct imap_session *session)
+{
+	if (session->connection == NULL) {
+		imap_session_free(session);
+		return;
+	}
+	imap_session_flush(session);
+	if (session->closing_reason != NULL) {
+		imap_session_close(session, session->closing_reason);
+		return;
+	}
+	if (session->changed && session->idling) {
+		imap_session_changed(session);
+		return;
+	}
+	imap_session_resume_waiting(session);
+}
+
+int
+imap_session_read_line(struct imap_session *session, const char **line_r,
+    const char **error_r)
+{
+	const unsigned char *data;
+	size_t length, consumed;
+	int ret;
+
+	data = connection_input_peek(session->connection, &length);
+	if (data == NULL)
+		return 0;
+	ret = imap_parser_read_line(session->parser, data, length, &consumed,
+	    session->command_arena, line_r, error_r);
+	connection_input_consume(session->connection, consumed);
+	return ret;
+}
+
 /* Runs the handler of the parsed command, on the loop or as a job. */
 static void
 imap_session_run_command(struct imap_session *session)
@@ -450,22 +519,10 @@ imap_session_on_input(struct connection *connection, void *context)
 	struct imap_session *session = context;
 
 	(void)connection;
-	if (session->idling || session->command != NULL) {
-		/* IDLE's DONE and AUTHENTICATE's lines are read by their
-		 * handlers, which watch for input themselves. */
-		if (session->handler != NULL && !session->busy &&
-		    session->handler->run != NULL &&
-		    (session->handler->flags & IMAP_HANDLER_JOB) == 0) {
-			enum imap_result result =
-			    session->handler->run(session);
-
-			imap_session_flush(session);
-			if (result == IMAP_RESULT_CLOSE)
-				imap_session_close(session,
-				    session->closing_reason);
-			else if (result == IMAP_RESULT_DONE)
-				imap_session_finish_command(session);
-		}
+	if (session->command != NULL) {
+		/* IDLE's DONE and AUTHENTICATE's lines go to their
+		 * handlers; other input waits for the command to end. */
+		imap_session_resume_waiting(session);
 		return;
 	}
 	imap_session_process(session);

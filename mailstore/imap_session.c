@@ -34,11 +34,10 @@ imap_session_capabilities(struct imap_session *session)
 }
 
 void
-imap_session_unselect(struct imap_session *session)
+imap_view_free(struct imap_view **view_p)
 {
-	struct imap_view *view = session->view;
+	struct imap_view *view = *view_p;
 
-	mailbox_notify_watch_remove(&session->watch);
 	if (view == NULL)
 		return;
 	free(view->name);
@@ -46,7 +45,14 @@ imap_session_unselect(struct imap_session *session)
 	free(view->uids);
 	free(view->pending_expunges);
 	free(view);
-	session->view = NULL;
+	*view_p = NULL;
+}
+
+void
+imap_session_unselect(struct imap_session *session)
+{
+	mailbox_notify_watch_remove(&session->watch);
+	imap_view_free(&session->view);
 	if (session->state == IMAP_STATE_SELECTED)
 		session->state = IMAP_STATE_AUTHENTICATED;
 }

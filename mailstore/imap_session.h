@@ -155,12 +155,30 @@ bool imap_session_may_login(const struct imap_session *session);
 
 /* The 0-based position of uid in view (binary search), or -1. */
 ssize_t imap_view_find(const struct imap_view *view, uint32_t uid);
+/* Frees a view (NULL is a no-op); sets *view_p to NULL. */
+void imap_view_free(struct imap_view **view_p);
 /* Appends uid (greater than every uid in the view). */
 void imap_view_append(struct imap_view *view, uint32_t uid);
 
 /* Appends "(\Seen \Answered ... \Recent keyword ...)" to out. */
 void imap_session_append_flags(struct buffer *out, unsigned flags,
     const char *keywords, bool recent);
+
+/* Loop helpers for handlers that wait on the loop (IDLE, AUTHENTICATE):
+ * a timer whose callback gets the session; a background job while the
+ * handler waits (set session->busy first; done() must clear it and then
+ * call imap_session_after_background_job); one line of input (1 line in
+ * *line_r, 0 none yet, -1 too long: error_r). */
+struct loop_timer *imap_session_timer_new(struct imap_session *session,
+    void (*callback)(void *context));
+void imap_session_submit_background(struct imap_session *session,
+    void (*work)(void *context), void (*done)(void *context));
+void imap_session_after_background_job(struct imap_session *session);
+int imap_session_read_line(struct imap_session *session, const char **line_r,
+    const char **error_r);
+
+/* mailbox_notify callback of a SELECTED session (context: the session). */
+void imap_session_changed(void *context);
 
 /* Leaves the SELECTED state (CLOSE, UNSELECT, a new SELECT). Loop. */
 void imap_session_unselect(struct imap_session *session);

@@ -10,7 +10,9 @@ mailstore_libsluice_mailstore_a_SOURCES = \
 	mailstore/mailbox_notify.c mailstore/mailbox_notify.h \
 	mailstore/imap_utf7.c mailstore/imap_utf7.h \
 	mailstore/imap_server.c mailstore/imap_server.h \
-	mailstore/imap_session.c mailstore/imap_session.h
+	mailstore/imap_session.c mailstore/imap_session.h \
+	mailstore/imap_command_any.c \
+	mailstore/imap_command_mailbox.c
 
 check_PROGRAMS += \
 	tests/unit/test_user_accounts \
