@@ -41,6 +41,7 @@ static const struct imap_command_handler *const imap_server_tables[] = {
 	imap_command_any_handlers,
 	imap_command_auth_handlers,
 	imap_command_mailbox_handlers,
+	imap_command_append_handlers,
 	imap_command_message_handlers,
 };
 
@@ -534,16 +535,10 @@ static const struct connection_callbacks imap_session_callbacks = {
 	.on_end = imap_session_on_end,
 };
 
-static bool
-imap_server_is_loopback(const char *peer)
-{
-	return strcmp(peer, "unix") == 0 || strncmp(peer, "127.", 4) == 0 ||
-	    strcmp(peer, "::1") == 0;
-}
-
 void
 imap_server_accept(struct imap_server *server, int fd, const char *peer,
-    bool implicit_tls, void (*closed)(void *context), void *context)
+    bool implicit_tls, bool plaintext_auth, void (*closed)(void *context),
+    void *context)
 {
 	static uint64_t next_id;
 	struct arena *arena = arena_new("imap session", 2048);
@@ -558,7 +553,7 @@ imap_server_accept(struct imap_server *server, int fd, const char *peer,
 	snprintf(session->id, sizeof(session->id), "i%08llx",
 	    (unsigned long long)++next_id);
 	session->peer = arena_strdup(arena, peer);
-	session->loopback = imap_server_is_loopback(peer);
+	session->plaintext_auth = plaintext_auth;
 	session->state = IMAP_STATE_NOT_AUTHENTICATED;
 	session->parser = imap_parser_new(&server->settings.limits);
 	buffer_init(&session->out, 0);

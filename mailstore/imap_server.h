@@ -53,11 +53,14 @@ void imap_server_set_tls(struct imap_server *server,
     struct tls_context *tls);
 
 /* Starts a session on an accepted, non-blocking fd. peer is the client
- * address as text ("unix" for a local socket); loopback peers may log in
- * without TLS. closed(context) is called when the session has gone
- * (the listener's connection count). */
+ * address as text ("unix" for a local socket). plaintext_auth: the peer
+ * may log in without TLS (sluiced says so for the networks in
+ * auth.plaintext_networks, loopback by default, as Dovecot does).
+ * closed(context) is called when the session has gone (the listener's
+ * connection count). */
 void imap_server_accept(struct imap_server *server, int fd, const char *peer,
-    bool implicit_tls, void (*closed)(void *context), void *context);
+    bool implicit_tls, bool plaintext_auth, void (*closed)(void *context),
+    void *context);
 
 /* Live sessions. */
 size_t imap_server_session_count(const struct imap_server *server);

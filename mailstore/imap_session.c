@@ -6,12 +6,11 @@
 
 #include <strings.h>
 
-/* Whether LOGIN and AUTHENTICATE may be used: over TLS, or from a
- * loopback peer (as Dovecot allows by default). */
 bool
 imap_session_may_login(const struct imap_session *session)
 {
-	return session->loopback || connection_is_tls(session->connection);
+	return session->plaintext_auth ||
+	    connection_is_tls(session->connection);
 }
 
 const char *

@@ -90,7 +90,7 @@ struct imap_session {
 	struct arena *command_arena;	/* the current command */
 	char id[24];
 	char *peer;
-	bool loopback;			/* may log in without TLS */
+	bool plaintext_auth;		/* may log in without TLS */
 	enum imap_state state;
 
 	/* Authenticated. */
@@ -150,7 +150,7 @@ const char *imap_session_folder_path(struct imap_session *session,
     const char *name, struct arena *arena);
 
 /* Whether LOGIN and AUTHENTICATE may be used now: over TLS or from a
- * loopback peer. */
+ * network trusted with plaintext passwords. */
 bool imap_session_may_login(const struct imap_session *session);
 
 /* The 0-based position of uid in view (binary search), or -1. */
@@ -187,7 +187,14 @@ void imap_session_unselect(struct imap_session *session);
 extern const struct imap_command_handler imap_command_any_handlers[];
 extern const struct imap_command_handler imap_command_auth_handlers[];
 extern const struct imap_command_handler imap_command_mailbox_handlers[];
+extern const struct imap_command_handler imap_command_append_handlers[];
 extern const struct imap_command_handler imap_command_message_handlers[];
+
+/* A flag list argument (or one flag atom) as enum mailbox_flag bits and
+ * a space-separated keyword string in arena; \Recent and unknown system
+ * flags are refused (false, *error_r for a BAD answer). */
+bool imap_parse_flags(const struct imap_arg *arg, struct arena *arena,
+    unsigned *flags_r, const char **keywords_r, const char **error_r);
 
 /* The CAPABILITY list for the session's state (no leading "* "). */
 const char *imap_session_capabilities(struct imap_session *session);

@@ -12,7 +12,8 @@ mailstore_libsluice_mailstore_a_SOURCES = \
 	mailstore/imap_server.c mailstore/imap_server.h \
 	mailstore/imap_session.c mailstore/imap_session.h \
 	mailstore/imap_command_any.c \
-	mailstore/imap_command_mailbox.c
+	mailstore/imap_command_mailbox.c \
+	mailstore/imap_command_append.c
 
 check_PROGRAMS += \
 	tests/unit/test_user_accounts \
