@@ -69,6 +69,7 @@ imap_message_parse(struct arena *arena, const unsigned char *data,
 			node->parent->child_count++;
 		}
 	}
+	mime_parser_free(&parser);
 	/* Second pass: child arrays, then degrade what IMAP cannot show. */
 	for (i = 0; i < count; i++) {
 		if (nodes[i].child_count != 0) {

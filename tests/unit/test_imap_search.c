@@ -245,6 +245,56 @@ test_imap_search_depth_capped(void)
 	arena_free(&arena);
 }
 
+static const unsigned char *big_data;
+static size_t big_length;
+
+static int
+load_big(void *context, const unsigned char **data_r, size_t *length_r,
+    const char **error_r)
+{
+	(void)context;
+	(void)error_r;
+	*data_r = big_data;
+	*length_r = big_length;
+	return 0;
+}
+
+/* A message past the caps: text early in it is found, text past the
+ * first IMAP_SEARCH_MAX_BODY_TEXT bytes is not looked at. */
+static void
+test_imap_search_big_message_bounded(void)
+{
+	static const char head[] = "Subject: big\r\n\r\nearly bird\r\n";
+	static struct imap_arg early[] = { ATOM("BODY"), ATOM("BIRD") };
+	static struct imap_arg late[] = { ATOM("BODY"), ATOM("late") };
+	struct arena *arena = arena_new("test", 0);
+	struct imap_search *search;
+	struct imap_search_message m;
+	const char *error;
+	unsigned char *data;
+	size_t length = 10u * 1024 * 1024, i;
+
+	data = malloc(length);
+	test_require(data != NULL);
+	memcpy(data, head, sizeof(head) - 1);
+	for (i = sizeof(head) - 1; i < length; i++)
+		data[i] = (i % 64) == 63 ? '\n' : 'a';
+	memcpy(data + length - 6, "late\r\n", 6);
+	big_data = data;
+	big_length = length;
+
+	test_require(imap_search_parse(arena, early, 2, &search, &error) == 0);
+	init_message(&m);
+	m.load = load_big;
+	test_assert_int(imap_search_match(search, &m, arena, &error), 1);
+	test_require(imap_search_parse(arena, late, 2, &search, &error) == 0);
+	init_message(&m);
+	m.load = load_big;
+	test_assert_int(imap_search_match(search, &m, arena, &error), 0);
+	arena_free(&arena);
+	free(data);
+}
+
 int
 main(void)
 {
@@ -255,6 +305,7 @@ main(void)
 		TEST_CASE(test_imap_search_strings),
 		TEST_CASE(test_imap_search_errors),
 		TEST_CASE(test_imap_search_depth_capped),
+		TEST_CASE(test_imap_search_big_message_bounded),
 	};
 
 	return test_main(cases, ARRAY_LENGTH(cases));
