@@ -13,7 +13,9 @@ mailstore_libsluice_mailstore_a_SOURCES = \
 	mailstore/imap_session.c mailstore/imap_session.h \
 	mailstore/imap_command_any.c \
 	mailstore/imap_command_mailbox.c \
-	mailstore/imap_command_append.c
+	mailstore/imap_command_append.c \
+	mailstore/imap_message.c mailstore/imap_message.h \
+	mailstore/imap_search.c mailstore/imap_search.h
 
 check_PROGRAMS += \
 	tests/unit/test_user_accounts \
@@ -23,7 +25,9 @@ check_PROGRAMS += \
 	tests/unit/test_maildir \
 	tests/unit/test_local_delivery \
 	tests/unit/test_mailbox_notify \
-	tests/unit/test_imap_utf7
+	tests/unit/test_imap_utf7 \
+	tests/unit/test_imap_message \
+	tests/unit/test_imap_search
 tests_unit_test_user_accounts_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_account_database_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_aliases_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
@@ -32,3 +36,5 @@ tests_unit_test_maildir_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_local_delivery_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_mailbox_notify_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_imap_utf7_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_imap_message_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_imap_search_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
