@@ -6,7 +6,8 @@ mailstore_libsluice_mailstore_a_SOURCES = \
 	mailstore/aliases.c mailstore/aliases.h \
 	mailstore/relay_recipients.c mailstore/relay_recipients.h \
 	mailstore/maildir.c mailstore/maildir.h \
-	mailstore/local_delivery.c mailstore/local_delivery.h
+	mailstore/local_delivery.c mailstore/local_delivery.h \
+	mailstore/lmtp_server.c mailstore/lmtp_server.h
 
 check_PROGRAMS += \
 	tests/unit/test_user_accounts \
@@ -14,10 +15,12 @@ check_PROGRAMS += \
 	tests/unit/test_aliases \
 	tests/unit/test_relay_recipients \
 	tests/unit/test_maildir \
-	tests/unit/test_local_delivery
+	tests/unit/test_local_delivery \
+	tests/unit/test_lmtp_server
 tests_unit_test_user_accounts_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_account_database_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_aliases_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_relay_recipients_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_maildir_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_local_delivery_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_lmtp_server_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
