@@ -2,7 +2,7 @@
 # smtplib.LMTP over TCP on 127.0.0.1 and over a unix socket delivers into
 # the users' Maildirs with Return-Path, Delivered-To and Received; mixed
 # known and unknown recipients get one reply each, at RCPT and after
-# DATA; TCP clients outside lmtp.networks are refused; and a real Postfix
+# DATA; STARTTLS works; TCP clients outside lmtp.networks are refused; and a real Postfix
 # hands mail for a virtual domain to sluiced with
 # virtual_transport = lmtp:inet:127.0.0.1:PORT.
 
@@ -108,6 +108,20 @@ def test_lmtp_protocol_errors(sluice_lmtp):
                     "\r\nDATA\r\nQUIT\r\n")
         codes = [code for code, _ in client.replies(4)]
         assert codes == [250, 550, 503, 221]
+
+
+def test_lmtp_starttls(sluice_lmtp):
+    marker = unique_marker("lmtp-tls")
+    with lmtp_tcp(sluice_lmtp) as client:
+        client.ehlo()
+        assert client.has_extn("starttls")
+        code, _ = client.starttls(context=sluice_lmtp.client_tls_context())
+        assert code == 220
+        client.ehlo()
+        assert not client.has_extn("starttls")
+        client.sendmail(SENDER, [DEMO], make_message(marker, to=DEMO))
+    message = sluice_lmtp.wait_for_messages(DEMO, 1, marker=marker)[0]
+    assert "with LMTPS id" in sluice_e2e.header_block(message)[2]
 
 
 def test_lmtp_networks_refuse_tcp_but_not_unix(sluice_factory):

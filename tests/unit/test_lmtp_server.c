@@ -440,6 +440,32 @@ test_lmtp_server_size_cap(void)
 }
 
 static void
+test_lmtp_server_max_recipients(void)
+{
+	struct lmtp_server_limits limits = { .max_recipients = 2 };
+	struct fixture fixture;
+	struct client client;
+	struct buffer carol;
+	char codes[256];
+
+	test_require(fixture_init(&fixture, &limits, false, NULL));
+	converse(&fixture, "unix",
+	    "LHLO client.test\r\nMAIL FROM:<a@b.test>\r\n"
+	    "RCPT TO:<alice@example.test>\r\n"
+	    "RCPT TO:<bob@example.test>\r\n"
+	    "RCPT TO:<carol@example.test>\r\n"
+	    "DATA\r\nSubject: two\r\n\r\n.\r\nQUIT\r\n", 10, &client,
+	    codes, sizeof(codes));
+	test_assert_string(codes, "220 250 250 250 250 452 354 250 250 221");
+	test_assert(received_has(&client, "452 4.5.3 "));
+	buffer_init(&carol, 0);
+	test_assert_int(maildir_read(&fixture, "carol", &carol), 0);
+	buffer_deinit(&carol);
+	buffer_deinit(&client.received);
+	fixture_deinit(&fixture);
+}
+
+static void
 test_lmtp_server_quota(void)
 {
 	struct fixture fixture;
@@ -579,6 +605,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_lmtp_server_bad_sequences),
 	TEST_CASE(test_lmtp_server_too_many_errors),
 	TEST_CASE(test_lmtp_server_size_cap),
+	TEST_CASE(test_lmtp_server_max_recipients),
 	TEST_CASE(test_lmtp_server_quota),
 	TEST_CASE(test_lmtp_server_networks),
 	TEST_CASE(test_lmtp_server_long_line_keeps_sync),
