@@ -12,7 +12,9 @@
  *	writes each accepted message durably to its spool before
  *	answering 250, and delivers it into the recipients' Maildirs or on
  *	to the next hop, retrying temporary failures and returning DSNs
- *	(gateway/queue.h).
+ *	(gateway/queue.h). With lmtp.listen set it also takes mail for
+ *	local users over LMTP (mailstore/lmtp_server.h), delivering into
+ *	their Maildirs before it answers each recipient.
  *
  *	-c FILE	configuration file (default $SLUICE_CONFIG, else
  *		SYSCONFDIR/sluice/sluice.conf)
@@ -28,10 +30,12 @@
  *
  * SIGNALS
  *	TERM, INT	stop accepting; idle sessions get 421 4.3.2; sessions
- *			in DATA finish their message (up to shutdown_timeout);
+ *			in DATA (LMTP: in a transaction) finish their message
+ *			(up to shutdown_timeout);
  *			running deliveries finish; exit 0.
  *	HUP		reload sluice.conf: limits, log level, TLS certificate,
- *			relay domains and their destinations.
+ *			relay domains and their destinations, lmtp.networks
+ *			(for new LMTP sessions).
  *			Listener addresses need a restart (a warning says so).
  *			Then rebuild the rule set in the background; it
  *			replaces the running one only if it brings no new
@@ -59,6 +63,7 @@
 #include "gateway/smtp_session.h"
 #include "gateway/spool.h"
 #include "gateway/state_dir.h"
+#include "mailstore/lmtp_server.h"
 #include "mailstore/user_accounts.h"
 
 #include <fcntl.h>
@@ -73,6 +78,7 @@ static struct loop_timer *shutdown_timer;
 static struct loop_signal *signal_term, *signal_int, *signal_hup;
 static struct loop_signal *signal_usr1;
 static struct rules_loader *rules_loader;
+static struct lmtp_server *lmtp_server;
 static int ready_fd = -1;
 
 static ATTR_NORETURN void
@@ -210,11 +216,64 @@ drop_privileges(uid_t uid, gid_t gid, const char *user)
 	log_info("event=privileges_dropped user=%s uid=%ld", user, (long)uid);
 }
 
+/* No SMTP or LMTP session is left. */
+static bool
+server_idle(const struct server *s)
+{
+	return s->sessions == NULL && (lmtp_server == NULL ||
+	    lmtp_server_session_count(lmtp_server) == 0);
+}
+
 void
 server_session_gone(struct server *s)
 {
-	if (s->stopping && s->sessions == NULL)
+	if (s->stopping && server_idle(s))
 		loop_stop(s->loop);
+}
+
+/* An LMTP session has ended: free its listener slot. */
+static void
+lmtp_session_closed(void *tag, void *context)
+{
+	listener_connection_closed(tag);
+	server_session_gone(context);
+}
+
+static void
+lmtp_accept(struct listener *listener, int fd, const char *peer,
+    void *context)
+{
+	(void)context;
+	lmtp_server_accept(lmtp_server, fd, peer, listener);
+}
+
+/* LMTP takes smtp.*'s limits: both are doors into the same mailstore. */
+static struct lmtp_server_settings
+lmtp_settings_of(const struct server_config *config)
+{
+	struct lmtp_server_settings settings = {
+		.loop = server.loop,
+		.io_workers = server.io_workers,
+		.mail_root = server.mail_root,
+		.hostname = config->hostname,
+		.networks = config->lmtp->networks,
+		.limits = {
+			.max_message_size = config->smtp->max_message_size,
+			.max_recipients = (unsigned)config->smtp->max_recipients,
+			.max_errors = (unsigned)config->smtp->max_errors,
+			.timeout = (unsigned)config->smtp->timeout,
+			.timeout_data_block =
+			    (unsigned)config->smtp->timeout_data_block,
+			.line_limit = (size_t)config->smtp->line_limit,
+		},
+		.tls = server.tls,
+		/* Quotas are wired by the integrator. */
+		.quota_check = NULL,
+		.session_closed = lmtp_session_closed,
+		.context = &server,
+	};
+
+	return settings;
 }
 
 static void
@@ -223,6 +282,8 @@ shutdown_deadline(void *context)
 	(void)context;
 	log_warn("event=shutdown_deadline sessions_cut=yes");
 	smtp_session_abort_all(&server);
+	if (lmtp_server != NULL)
+		lmtp_server_abort(lmtp_server);
 	loop_stop(server.loop);
 }
 
@@ -240,7 +301,9 @@ server_stop(int signo, void *context)
 	listener_stop_all(server.listeners);
 	queue_stop(server.queue);
 	smtp_session_shutdown_all(&server);
-	if (server.sessions == NULL) {
+	if (lmtp_server != NULL)
+		lmtp_server_stop(lmtp_server);
+	if (server_idle(&server)) {
 		loop_stop(server.loop);
 		return;
 	}
@@ -316,6 +379,9 @@ server_reload_config(void)
 	if (strcmp(config->smtp->listen, server.config->smtp->listen) != 0)
 		log_warn("event=reload_partial key=smtp.listen "
 		    "reason=restart_needed");
+	if (strcmp(config->lmtp->listen, server.config->lmtp->listen) != 0)
+		log_warn("event=reload_partial key=lmtp.listen "
+		    "reason=restart_needed");
 	if (strcmp(config->core->state_dir, server.config->core->state_dir) != 0)
 		log_warn("event=reload_partial key=state_dir "
 		    "reason=restart_needed");
@@ -328,6 +394,16 @@ server_reload_config(void)
 	log_set_level((enum log_level)config->core->log_level);
 	listener_set_max_connections(server.listeners, "smtp",
 	    (unsigned)config->smtp->max_connections);
+	listener_set_max_connections(server.listeners, "lmtp",
+	    (unsigned)config->lmtp->max_connections);
+	if (lmtp_server != NULL) {
+		struct lmtp_server_settings settings = lmtp_settings_of(config);
+
+		/* The config checked lmtp.networks already. */
+		if (lmtp_server_reload(lmtp_server, &settings, &error) < 0)
+			log_warn("event=reload_partial key=lmtp error=%s",
+			    error);
+	}
 	limits = client_limits_settings_of(config);
 	if (client_limits_configure(server.client_limits, &limits, &error) < 0)
 		log_warn("event=reload_partial key=smtp.limits_exempt error=%s",
@@ -421,6 +497,11 @@ main(int argc, char **argv)
 	    (unsigned)config->smtp->max_connections, uid, gid,
 	    smtp_session_accept, &server, &server.listeners, &error) < 0)
 		log_fatalx("event=start_failed error=smtp.listen %s", error);
+	if (config->lmtp->listen[0] != '\0' &&
+	    listener_open(server.loop, config->lmtp->listen, "lmtp",
+	    (unsigned)config->lmtp->max_connections, uid, gid, lmtp_accept,
+	    &server, &server.listeners, &error) < 0)
+		log_fatalx("event=start_failed error=lmtp.listen %s", error);
 	if (server.listeners == NULL)
 		log_warn("event=no_listeners hint=set smtp.listen");
 	write_pid_file(config->pid_file, uid, gid);
@@ -447,6 +528,15 @@ main(int argc, char **argv)
 	if (queue_recover(server.queue, &error) < 0)
 		log_fatalx("event=start_failed error=%s", error);
 	rules_loader = rules_loader_new(&server, argv[0]);
+	if (config->lmtp->listen[0] != '\0') {
+		struct lmtp_server_settings settings = lmtp_settings_of(config);
+		char *accounts_path = state_dir_accounts_path(config);
+
+		settings.database_path = accounts_path;
+		if (lmtp_server_new(&settings, &lmtp_server, &error) < 0)
+			log_fatalx("event=start_failed error=%s", error);
+		free(accounts_path);
+	}
 
 	shutdown_timer = loop_timer_new(server.loop, shutdown_deadline, NULL);
 	signal_term = loop_signal_new(server.loop, SIGTERM, server_stop, NULL);
@@ -467,9 +557,14 @@ main(int argc, char **argv)
 	/* Finish what is in flight: scans, then disk jobs (spool writes
 	 * answer their sessions, deliveries complete). */
 	smtp_session_abort_all(&server);
+	if (lmtp_server != NULL)
+		lmtp_server_abort(lmtp_server);
 	rules_loader_free(&rules_loader); /* a build in flight is dropped */
 	worker_pool_free(&server.workers);
 	worker_pool_free(&server.io_workers);
+	/* After the io workers (no delivery job left), before the
+	 * listeners its sessions report to. */
+	lmtp_server_free(&lmtp_server);
 	queue_free(&server.queue);
 	listener_free_all(&server.listeners);
 	loop_timer_free(&shutdown_timer);

@@ -8,6 +8,7 @@
 #include "lib/error.h"
 #include "gateway/relay_destination.h"
 #include "mailstore/account_database.h"
+#include "mailstore/lmtp_server.h"
 
 #include <strings.h>
 #include <sys/stat.h>
@@ -87,6 +88,21 @@ static const struct setting smtp_table[] = {
 static const struct settings_section smtp_section = {
 	"smtp", smtp_table, ARRAY_LENGTH(smtp_table),
 	sizeof(struct smtp_settings),
+};
+
+#define LMTP(field) offsetof(struct lmtp_settings, field)
+static const struct setting lmtp_table[] = {
+	{ "lmtp.listen", SETTING_STRING, LMTP(listen), 0, 0, "",
+	    "LMTP (RFC 2033) addresses for an MTA in front of sluice to deliver into the local mailboxes: HOST:PORT, [IPv6]:PORT or unix:PATH, comma-separated; empty disables. Message size, recipient, error and timeout limits are smtp.*'s.", NULL },
+	{ "lmtp.max_connections", SETTING_INT, LMTP(max_connections), 1,
+	    100000, "50", "Simultaneous LMTP connections per listener.", NULL },
+	{ "lmtp.networks", SETTING_STRING, LMTP(networks), 0, 0,
+	    LMTP_SERVER_DEFAULT_NETWORKS,
+	    "Clients allowed to use LMTP over TCP, comma-separated ADDRESS or ADDRESS/PREFIX (IPv4 or IPv6); others get 421 4.7.0. Unix-socket clients are always allowed.", NULL },
+};
+static const struct settings_section lmtp_section = {
+	"lmtp", lmtp_table, ARRAY_LENGTH(lmtp_table),
+	sizeof(struct lmtp_settings),
 };
 
 #define TLS(field) offsetof(struct tls_settings, field)
@@ -174,8 +190,8 @@ static const struct settings_section relay_section = {
 };
 
 static const struct settings_section *const server_sections[] = {
-	&core_section, &smtp_section, &tls_section, &queue_section,
-	&rules_section, &relay_section,
+	&core_section, &smtp_section, &lmtp_section, &tls_section,
+	&queue_section, &rules_section, &relay_section,
 };
 
 static struct server_config *
@@ -187,6 +203,7 @@ server_config_new(void)
 	    ARRAY_LENGTH(server_sections));
 	config->core = settings_section_values(config->settings, &core_section);
 	config->smtp = settings_section_values(config->settings, &smtp_section);
+	config->lmtp = settings_section_values(config->settings, &lmtp_section);
 	config->tls = settings_section_values(config->settings, &tls_section);
 	config->queue = settings_section_values(config->settings,
 	    &queue_section);
@@ -372,6 +389,11 @@ server_config_finish(struct server_config *config, const char **error_r)
 	if (client_limits_check_exempt(config->smtp->limits_exempt,
 	    error_r) < 0) {
 		*error_r = error_set("%s: %s", config->path, *error_r);
+		return -1;
+	}
+	if (lmtp_server_check_networks(config->lmtp->networks, error_r) < 0) {
+		*error_r = error_set("%s: lmtp.networks: %s", config->path,
+		    *error_r);
 		return -1;
 	}
 	if (config->queue->retry_min > config->queue->retry_max) {

@@ -48,6 +48,13 @@ struct smtp_settings {
 	char *banner;
 };
 
+/* The LMTP server (mailstore/lmtp_server.h); its limits are smtp.*'s. */
+struct lmtp_settings {
+	char *listen;
+	int64_t max_connections;
+	char *networks;
+};
+
 struct tls_settings {
 	char *cert;
 	char *key;
@@ -98,6 +105,7 @@ struct server_config {
 	struct settings *settings;
 	const struct core_settings *core;
 	const struct smtp_settings *smtp;
+	const struct lmtp_settings *lmtp;
 	const struct tls_settings *tls;
 	const struct queue_settings *queue;
 	const struct rules_settings *rules;

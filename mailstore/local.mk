@@ -15,7 +15,8 @@ mailstore_libsluice_mailstore_a_SOURCES = \
 	mailstore/imap_command_mailbox.c \
 	mailstore/imap_command_append.c \
 	mailstore/imap_message.c mailstore/imap_message.h \
-	mailstore/imap_search.c mailstore/imap_search.h
+	mailstore/imap_search.c mailstore/imap_search.h \
+	mailstore/lmtp_server.c mailstore/lmtp_server.h
 
 check_PROGRAMS += \
 	tests/unit/test_user_accounts \
@@ -27,7 +28,8 @@ check_PROGRAMS += \
 	tests/unit/test_mailbox_notify \
 	tests/unit/test_imap_utf7 \
 	tests/unit/test_imap_message \
-	tests/unit/test_imap_search
+	tests/unit/test_imap_search \
+	tests/unit/test_lmtp_server
 tests_unit_test_user_accounts_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_account_database_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_aliases_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
@@ -38,3 +40,4 @@ tests_unit_test_mailbox_notify_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_imap_utf7_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_imap_message_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_imap_search_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_lmtp_server_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
