@@ -8,7 +8,8 @@ mailstore_libsluice_mailstore_a_SOURCES = \
 	mailstore/maildir.c mailstore/maildir.h \
 	mailstore/local_delivery.c mailstore/local_delivery.h \
 	mailstore/sasl_plain.c mailstore/sasl_plain.h \
-	mailstore/auth_throttle.c mailstore/auth_throttle.h
+	mailstore/auth_throttle.c mailstore/auth_throttle.h \
+	mailstore/auth_verify.c mailstore/auth_verify.h
 
 check_PROGRAMS += \
 	tests/unit/test_user_accounts \
@@ -18,7 +19,8 @@ check_PROGRAMS += \
 	tests/unit/test_maildir \
 	tests/unit/test_local_delivery \
 	tests/unit/test_sasl_plain \
-	tests/unit/test_auth_throttle
+	tests/unit/test_auth_throttle \
+	tests/unit/test_auth_verify
 tests_unit_test_user_accounts_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_account_database_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_aliases_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
@@ -27,3 +29,4 @@ tests_unit_test_maildir_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_local_delivery_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_sasl_plain_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_auth_throttle_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_auth_verify_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
