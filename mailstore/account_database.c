@@ -50,6 +50,10 @@ static const struct database_migration account_database_migrations[] = {
 	    " reply TEXT NOT NULL);"
 	    "CREATE INDEX recipient_probes_checked"
 	    " ON recipient_probes (checked);" },
+	/* Per-user mailbox quota in bytes; 0 is unlimited. */
+	{ 3,
+	    "ALTER TABLE users ADD COLUMN quota_bytes INTEGER NOT NULL"
+	    " DEFAULT 0;" },
 };
 
 int

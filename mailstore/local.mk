@@ -16,7 +16,10 @@ mailstore_libsluice_mailstore_a_SOURCES = \
 	mailstore/imap_command_append.c \
 	mailstore/imap_message.c mailstore/imap_message.h \
 	mailstore/imap_search.c mailstore/imap_search.h \
-	mailstore/lmtp_server.c mailstore/lmtp_server.h
+	mailstore/lmtp_server.c mailstore/lmtp_server.h \
+	mailstore/sasl_plain.c mailstore/sasl_plain.h \
+	mailstore/auth_throttle.c mailstore/auth_throttle.h \
+	mailstore/auth_verify.c mailstore/auth_verify.h
 
 check_PROGRAMS += \
 	tests/unit/test_user_accounts \
@@ -29,7 +32,10 @@ check_PROGRAMS += \
 	tests/unit/test_imap_utf7 \
 	tests/unit/test_imap_message \
 	tests/unit/test_imap_search \
-	tests/unit/test_lmtp_server
+	tests/unit/test_lmtp_server \
+	tests/unit/test_sasl_plain \
+	tests/unit/test_auth_throttle \
+	tests/unit/test_auth_verify
 tests_unit_test_user_accounts_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_account_database_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_aliases_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
@@ -41,3 +47,6 @@ tests_unit_test_imap_utf7_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_imap_message_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_imap_search_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_lmtp_server_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_sasl_plain_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_auth_throttle_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_auth_verify_LDADD = mailstore/libsluice_mailstore.a $(LDADD)

@@ -18,6 +18,7 @@
 #include "lib/string_view.h"
 
 #include <crypt.h>
+#include <pthread.h>
 #include <time.h>
 
 /* "local@domain" plus its NUL. */
@@ -34,10 +35,14 @@ _Static_assert(USER_ACCOUNTS_PASSWORD_MAX < CRYPT_MAX_PASSPHRASE_SIZE,
 struct user_accounts {
 	struct database *database;
 	char *path;
-	/* A hash of a fixed string, made on first use: unknown users are
-	 * checked against it. Empty until then. */
-	char dummy_hash[CRYPT_OUTPUT_SIZE];
 };
+
+/* A hash of a fixed string, made on first use and shared by every
+ * connection in the process (one per connection would make the first
+ * unknown user on each new connection cost two hashes: a timing tell).
+ * Unknown users are checked against it. Empty until then. */
+static pthread_mutex_t user_accounts_dummy_mutex = PTHREAD_MUTEX_INITIALIZER;
+static char user_accounts_dummy[CRYPT_OUTPUT_SIZE];
 
 static const char *
 user_accounts_database_error(struct user_accounts *accounts, const char *what)
@@ -363,11 +368,12 @@ user_accounts_user_add(struct user_accounts *accounts, const char *address,
 }
 
 /* Runs a one-address UPDATE or DELETE and turns "no row changed" into
- * "no such user". */
+ * "no such user". ?1 is the address; ?2, if the statement has it, is
+ * hash when that is not NULL, else number. */
 static int
 user_accounts_change_user(struct user_accounts *accounts, const char *sql,
-    const char *address, const char *hash, const char *what,
-    const char **error_r)
+    const char *address, const char *hash, sqlite3_int64 number,
+    const char *what, const char **error_r)
 {
 	char canonical[USER_ACCOUNTS_ADDRESS_SIZE];
 	char shown[USER_ACCOUNTS_PRINTABLE_SIZE];
@@ -384,8 +390,13 @@ user_accounts_change_user(struct user_accounts *accounts, const char *sql,
 	if (statement == NULL)
 		return -1;
 	sqlite3_bind_text(statement, 1, canonical, -1, SQLITE_STATIC);
-	if (hash != NULL)
-		sqlite3_bind_text(statement, 2, hash, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(statement) >= 2) {
+		if (hash != NULL)
+			sqlite3_bind_text(statement, 2, hash, -1,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(statement, 2, number);
+	}
 	if (user_accounts_step_done(accounts, statement, what, &code,
 	    error_r) < 0)
 		return -1;
@@ -408,7 +419,7 @@ user_accounts_user_set_password(struct user_accounts *accounts,
 		return -1;
 	return user_accounts_change_user(accounts,
 	    "UPDATE users SET password_hash = ?2 WHERE address = ?1",
-	    address, hash, "set password", error_r);
+	    address, hash, 0, "set password", error_r);
 }
 
 int
@@ -416,14 +427,70 @@ user_accounts_user_delete(struct user_accounts *accounts,
     const char *address, const char **error_r)
 {
 	return user_accounts_change_user(accounts,
-	    "DELETE FROM users WHERE address = ?1", address, NULL,
+	    "DELETE FROM users WHERE address = ?1", address, NULL, 0,
 	    "delete user", error_r);
+}
+
+/* A quota column as stored: 0 (unlimited) for anything negative, which
+ * only a hand-edited database holds. */
+static uint64_t
+user_accounts_quota_column(sqlite3_stmt *statement, int column)
+{
+	sqlite3_int64 quota = sqlite3_column_int64(statement, column);
+
+	return quota > 0 ? (uint64_t)quota : 0;
+}
+
+int
+user_accounts_set_quota(struct user_accounts *accounts, const char *address,
+    uint64_t quota_bytes, const char **error_r)
+{
+	if (quota_bytes > USER_ACCOUNTS_QUOTA_MAX) {
+		*error_r = error_set("quota too large");
+		return -1;
+	}
+	return user_accounts_change_user(accounts,
+	    "UPDATE users SET quota_bytes = ?2 WHERE address = ?1", address,
+	    NULL, (sqlite3_int64)quota_bytes, "set quota", error_r);
+}
+
+int
+user_accounts_get_quota(struct user_accounts *accounts, const char *address,
+    uint64_t *quota_bytes_r, const char **error_r)
+{
+	char canonical[USER_ACCOUNTS_ADDRESS_SIZE];
+	char shown[USER_ACCOUNTS_PRINTABLE_SIZE];
+	sqlite3_stmt *statement;
+	int rc;
+
+	if (account_database_lowercase(address, canonical,
+	    sizeof(canonical)) < 0)
+		goto no_such_user;
+	statement = database_statement(accounts->database,
+	    "SELECT quota_bytes FROM users WHERE address = ?1", error_r);
+	if (statement == NULL)
+		return -1;
+	sqlite3_bind_text(statement, 1, canonical, -1, SQLITE_STATIC);
+	rc = sqlite3_step(statement);
+	if (rc == SQLITE_ROW)
+		*quota_bytes_r = user_accounts_quota_column(statement, 0);
+	else if (rc != SQLITE_DONE)
+		*error_r = user_accounts_database_error(accounts, "get quota");
+	(void)sqlite3_reset(statement);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return -1;
+no_such_user:
+	*error_r = error_set("no such user %s",
+	    account_database_printable(address, shown, sizeof(shown)));
+	return -1;
 }
 
 int
 user_accounts_user_list(struct user_accounts *accounts, const char *domain,
-    void (*each)(const char *address, void *context), void *context,
-    const char **error_r)
+    void (*each)(const char *address, uint64_t quota_bytes, void *context),
+    void *context, const char **error_r)
 {
 	char shown[USER_ACCOUNTS_PRINTABLE_SIZE];
 	sqlite3_stmt *statement;
@@ -431,7 +498,8 @@ user_accounts_user_list(struct user_accounts *accounts, const char *domain,
 
 	if (domain == NULL) {
 		statement = database_statement(accounts->database,
-		    "SELECT address FROM users ORDER BY domain, local_part",
+		    "SELECT address, quota_bytes FROM users"
+		    " ORDER BY domain, local_part",
 		    error_r);
 		if (statement == NULL)
 			return -1;
@@ -446,7 +514,7 @@ user_accounts_user_list(struct user_accounts *accounts, const char *domain,
 			return -1;
 		}
 		statement = database_statement(accounts->database,
-		    "SELECT address FROM users WHERE domain = ?1"
+		    "SELECT address, quota_bytes FROM users WHERE domain = ?1"
 		    " ORDER BY local_part", error_r);
 		if (statement == NULL)
 			return -1;
@@ -454,7 +522,7 @@ user_accounts_user_list(struct user_accounts *accounts, const char *domain,
 	}
 	while ((rc = sqlite3_step(statement)) == SQLITE_ROW)
 		each((const char *)sqlite3_column_text(statement, 0),
-		    context);
+		    user_accounts_quota_column(statement, 1), context);
 	if (rc != SQLITE_DONE) {
 		*error_r = user_accounts_database_error(accounts,
 		    "list users");
@@ -521,15 +589,21 @@ user_accounts_lookup_recipient(struct user_accounts *accounts,
 	return 0;
 }
 
-/* Fills accounts->dummy_hash on first use. */
+/* Copies the dummy hash into dst (CRYPT_OUTPUT_SIZE), making it on
+ * first use. */
 static int
-user_accounts_dummy_hash(struct user_accounts *accounts,
-    const char **error_r)
+user_accounts_dummy_hash(char *dst, size_t size, const char **error_r)
 {
-	if (accounts->dummy_hash[0] != '\0')
-		return 0;
-	return user_accounts_hash("sluice timing equaliser",
-	    accounts->dummy_hash, sizeof(accounts->dummy_hash), error_r);
+	int ret = 0;
+
+	pthread_mutex_lock(&user_accounts_dummy_mutex);
+	if (user_accounts_dummy[0] == '\0')
+		ret = user_accounts_hash("sluice timing equaliser",
+		    user_accounts_dummy, sizeof(user_accounts_dummy), error_r);
+	if (ret == 0)
+		snprintf(dst, size, "%s", user_accounts_dummy);
+	pthread_mutex_unlock(&user_accounts_dummy_mutex);
+	return ret;
 }
 
 int
@@ -570,9 +644,9 @@ user_accounts_verify_password(struct user_accounts *accounts,
 		}
 	}
 	if (!found) {
-		if (user_accounts_dummy_hash(accounts, &error) < 0)
+		if (user_accounts_dummy_hash(stored, sizeof(stored),
+		    &error) < 0)
 			goto out;
-		snprintf(stored, sizeof(stored), "%s", accounts->dummy_hash);
 	}
 	hashed = crypt_ra(password, stored, &data, &data_size);
 	if (hashed == NULL || hashed[0] == '*') {

@@ -83,13 +83,29 @@ int user_accounts_user_set_password(struct user_accounts *accounts,
 int user_accounts_user_delete(struct user_accounts *accounts,
     const char *address, const char **error_r);
 
-/* Calls each(address, context) for every user of domain (any case), or
- * of all domains when domain is NULL, in domain then local-part order.
- * address is valid during the call only. Errors: "no such domain ..."
+/* Calls each(address, quota_bytes, context) for every user of domain
+ * (any case), or of all domains when domain is NULL, in domain then
+ * local-part order. address is valid during the call only; quota_bytes
+ * is as user_accounts_get_quota gives it. Errors: "no such domain ..."
  * (only when domain is given), database. */
 int user_accounts_user_list(struct user_accounts *accounts,
-    const char *domain, void (*each)(const char *address, void *context),
+    const char *domain,
+    void (*each)(const char *address, uint64_t quota_bytes, void *context),
     void *context, const char **error_r);
+
+/* The largest quota: what SQLite's integer holds. */
+#define USER_ACCOUNTS_QUOTA_MAX ((uint64_t)INT64_MAX)
+
+/* Sets address's (any case) mailbox quota to quota_bytes, 0 meaning
+ * unlimited. Errors: "quota too large" (over USER_ACCOUNTS_QUOTA_MAX),
+ * "no such user ...", database. */
+int user_accounts_set_quota(struct user_accounts *accounts,
+    const char *address, uint64_t quota_bytes, const char **error_r);
+
+/* Reads address's (any case) quota into *quota_bytes_r (0: unlimited).
+ * One indexed query. Errors: "no such user ...", database. */
+int user_accounts_get_quota(struct user_accounts *accounts,
+    const char *address, uint64_t *quota_bytes_r, const char **error_r);
 
 enum user_accounts_recipient {
 	USER_ACCOUNTS_NOT_LOCAL,    /* the domain is not ours: relay or deny */
@@ -113,8 +129,9 @@ int user_accounts_lookup_recipient(struct user_accounts *accounts,
 /* Checks password against address's stored hash. Returns 1 on a match,
  * 0 on a mismatch, an unknown user or an over-long password, and -1 on
  * a database error or an unusable stored hash (logged as a warning).
- * An unknown user still costs one hash, so timing does not tell which
- * users exist. Slow by design (tens of milliseconds): call it on a
+ * An unknown user still costs one hash (against a dummy hash made once
+ * per process, on the first check of an unknown user, which therefore
+ * costs two), so timing does not tell which users exist. Slow by design (tens of milliseconds): call it on a
  * worker thread, never on the event loop. */
 int user_accounts_verify_password(struct user_accounts *accounts,
     const char *address, const char *password);

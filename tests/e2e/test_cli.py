@@ -56,6 +56,27 @@ def test_user_round_trip(configured):
     assert "bob@example.test" not in users and "carol@example.test" in users
 
 
+def quotas(result):
+    """{address: quota} from `user list` lines "ADDRESS quota=SIZE"."""
+    pairs = (line.split() for line in result.stdout.splitlines())
+    return {address: quota.removeprefix("quota=") for address, quota in pairs}
+
+
+def test_user_quota_round_trip(configured):
+    configured.cli("domain", "add", DOMAIN)
+    configured.cli("user", "add", "bob@example.test", input="bob-pass-1\n")
+    configured.cli("user", "add", "carol@example.test", input="carol-pass\n")
+    assert quotas(configured.cli("user", "list")) == {
+        "bob@example.test": "none", "carol@example.test": "none"}
+    for size, shown in [("500M", "500M"), ("2G", "2G"), ("1024", "1K"),
+                        ("1000", "1000"), ("3g", "3G"), ("none", "none"),
+                        ("7K", "7K"), ("0", "none")]:
+        configured.cli("user", "quota", "Bob@Example.test", size)
+        listed_quotas = quotas(configured.cli("user", "list", DOMAIN))
+        assert listed_quotas == {"bob@example.test": shown,
+                                 "carol@example.test": "none"}, size
+
+
 BAD_ARGUMENTS = {
     "unknown-command": ["frobnicate"],
     "domain-no-verb": ["domain"],
@@ -67,6 +88,16 @@ BAD_ARGUMENTS = {
     "user-not-an-address": ["user", "add", "not-an-address"],
     "user-unknown-domain": ["user", "add", "x@no-such-domain.test"],
     "passwd-unknown-user": ["user", "passwd", "ghost@example.test"],
+    "quota-no-size": ["user", "quota", "ghost@example.test"],
+    "quota-too-many": ["user", "quota", "a@example.test", "1G", "2G"],
+    "quota-bad-size": ["user", "quota", "a@example.test", "lots"],
+    "quota-negative": ["user", "quota", "a@example.test", "-1"],
+    "quota-bad-suffix": ["user", "quota", "a@example.test", "5T"],
+    "quota-overflow": ["user", "quota", "a@example.test",
+                       "99999999999999999999"],
+    "quota-too-large": ["user", "quota", "a@example.test", "9999999999G"],
+    "quota-not-an-address": ["user", "quota", "nobody", "1G"],
+    "quota-unknown-user": ["user", "quota", "ghost@example.test", "1G"],
 }
 
 

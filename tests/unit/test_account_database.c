@@ -55,7 +55,7 @@ test_account_database_upgrades_version_one(void)
 	database_close(&database);
 
 	test_require(account_database_open(path, &database, &error) == 0);
-	test_assert_int(user_version(database), 2);
+	test_assert_int(user_version(database), 3);
 	test_assert_int(database_exec(database,
 	    "INSERT INTO aliases VALUES ('a@example.test', 'bob@example.test',"
 	    " 'example.test', 1);"

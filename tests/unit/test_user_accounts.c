@@ -19,14 +19,20 @@ collect_domain(const char *domain, unsigned user_count, void *context)
 	    "%s=%u ", domain, user_count);
 }
 
+/* "address " per user, "address=QUOTA " for one with a quota. */
 static void
-collect_user(const char *address, void *context)
+collect_user(const char *address, uint64_t quota_bytes, void *context)
 {
 	struct collected *collected = context;
 	size_t used = strlen(collected->text);
 
-	snprintf(collected->text + used, sizeof(collected->text) - used,
-	    "%s ", address);
+	if (quota_bytes == 0)
+		snprintf(collected->text + used,
+		    sizeof(collected->text) - used, "%s ", address);
+	else
+		snprintf(collected->text + used,
+		    sizeof(collected->text) - used, "%s=%llu ", address,
+		    (unsigned long long)quota_bytes);
 }
 
 /* Opens a fresh database named name in the scratch directory. */
@@ -390,6 +396,89 @@ test_user_accounts_passwords(void)
 	user_accounts_close(&accounts);
 }
 
+static void
+test_user_accounts_quotas(void)
+{
+	char path[512];
+	struct user_accounts *accounts;
+	const char *error = NULL;
+	uint64_t quota = 99;
+
+	accounts = open_with_alice("quotas.db", path, sizeof(path),
+	    "s3cret password");
+	test_require(accounts != NULL);
+	test_require(user_accounts_user_add(accounts, "bob@example.test",
+	    "bob password", &error) == 0);
+	/* New users are unlimited. */
+	test_assert_int(user_accounts_get_quota(accounts, "alice@example.test",
+	    &quota, &error), 0);
+	test_assert_int(quota, 0);
+
+	test_assert_int(user_accounts_set_quota(accounts, "ALICE@example.test",
+	    (uint64_t)5 << 30, &error), 0);
+	test_assert_int(user_accounts_get_quota(accounts, "Alice@Example.Test",
+	    &quota, &error), 0);
+	test_assert_int(quota, (uint64_t)5 << 30);
+	test_assert_string(user_list(accounts, NULL),
+	    "alice@example.test=5368709120 bob@example.test ");
+	test_assert_int(user_accounts_set_quota(accounts, "bob@example.test",
+	    USER_ACCOUNTS_QUOTA_MAX, &error), 0);
+	test_assert_int(user_accounts_get_quota(accounts, "bob@example.test",
+	    &quota, &error), 0);
+	test_assert(quota == USER_ACCOUNTS_QUOTA_MAX);
+	test_assert_int(user_accounts_set_quota(accounts, "bob@example.test",
+	    USER_ACCOUNTS_QUOTA_MAX + 1, &error), -1);
+	test_assert_string(error, "quota too large");
+
+	/* Back to unlimited. */
+	test_assert_int(user_accounts_set_quota(accounts, "alice@example.test",
+	    0, &error), 0);
+	test_assert_string(user_list(accounts, "example.test"),
+	    "alice@example.test bob@example.test=9223372036854775807 ");
+
+	test_assert_int(user_accounts_set_quota(accounts, "carol@example.test",
+	    1024, &error), -1);
+	test_assert_string(error, "no such user carol@example.test");
+	test_assert_int(user_accounts_get_quota(accounts, "carol@example.test",
+	    &quota, &error), -1);
+	test_assert_string(error, "no such user carol@example.test");
+	user_accounts_close(&accounts);
+}
+
+/* A database made before quotas (schema version 2) gains the column
+ * with every user unlimited. */
+static void
+test_user_accounts_quota_migration(void)
+{
+	char path[512];
+	struct user_accounts *accounts;
+	const char *error = NULL;
+	uint64_t quota = 99;
+	sqlite3 *handle;
+
+	snprintf(path, sizeof(path), "%s/old.db", test_temp_dir());
+	test_require(sqlite3_open(path, &handle) == SQLITE_OK);
+	test_require(sqlite3_exec(handle,
+	    "CREATE TABLE domains (name TEXT PRIMARY KEY COLLATE NOCASE,"
+	    " created INTEGER NOT NULL);"
+	    "CREATE TABLE users (address TEXT PRIMARY KEY COLLATE NOCASE,"
+	    " local_part TEXT NOT NULL COLLATE NOCASE,"
+	    " domain TEXT NOT NULL COLLATE NOCASE REFERENCES domains (name),"
+	    " password_hash TEXT NOT NULL, created INTEGER NOT NULL);"
+	    "INSERT INTO domains VALUES ('example.test', 0);"
+	    "INSERT INTO users VALUES ('old@example.test', 'old',"
+	    " 'example.test', '$6$x$y', 0);"
+	    "PRAGMA user_version = 1;", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(handle);
+
+	test_require(user_accounts_open(path, &accounts, &error) == 0);
+	test_assert_int(user_accounts_get_quota(accounts, "old@example.test",
+	    &quota, &error), 0);
+	test_assert_int(quota, 0);
+	test_assert_string(user_list(accounts, NULL), "old@example.test ");
+	user_accounts_close(&accounts);
+}
+
 int
 main(void)
 {
@@ -399,6 +488,8 @@ main(void)
 		TEST_CASE(test_user_accounts_users),
 		TEST_CASE(test_user_accounts_lookup_recipient),
 		TEST_CASE(test_user_accounts_passwords),
+		TEST_CASE(test_user_accounts_quotas),
+		TEST_CASE(test_user_accounts_quota_migration),
 	};
 
 	return test_main(cases, ARRAY_LENGTH(cases));
