@@ -24,6 +24,8 @@ struct imap_server {
 	struct loop *loop;
 	struct worker_pool *io_workers;
 	struct mailbox_notify *notify;
+	struct auth_verify *verify;
+	struct auth_throttle *throttle;
 	struct imap_server_settings settings;
 	struct tls_context *tls;
 	struct imap_session *sessions;
@@ -75,6 +77,24 @@ struct tls_context *
 imap_server_tls(const struct imap_server *server)
 {
 	return server->tls;
+}
+
+struct auth_verify *
+imap_server_auth_verify(const struct imap_server *server)
+{
+	return server->verify;
+}
+
+struct auth_throttle *
+imap_server_auth_throttle(const struct imap_server *server)
+{
+	return server->throttle;
+}
+
+uint64_t
+imap_session_now_msec(const struct imap_session *session)
+{
+	return loop_now_msec(session->server->loop);
 }
 
 /* Responses. */
@@ -301,6 +321,20 @@ imap_session_submit_background(struct imap_session *session,
 {
 	ASSERT(session->busy);
 	worker_pool_submit(session->server->io_workers, work, done, session);
+}
+
+void
+imap_session_complete(struct imap_session *session, enum imap_result result)
+{
+	if (session->connection == NULL) {
+		imap_session_finish_command(session);
+		return;
+	}
+	imap_session_flush(session);
+	if (result == IMAP_RESULT_CLOSE)
+		imap_session_close(session, session->closing_reason);
+	else if (result == IMAP_RESULT_DONE)
+		imap_session_finish_command(session);
 }
 
 /* A waiting loop handler (IDLE, AUTHENTICATE) gets the input. */
@@ -583,9 +617,31 @@ imap_server_accept(struct imap_server *server, int fd, const char *peer,
 
 /* Server lifetime. */
 
+static void
+imap_server_free_settings(struct imap_server_settings *settings)
+{
+	free((char *)settings->hostname);
+	free((char *)settings->mail_root);
+	free((char *)settings->accounts_path);
+}
+
+void
+imap_server_set_settings(struct imap_server *server,
+    const struct imap_server_settings *settings)
+{
+	struct imap_server_settings old = server->settings;
+
+	server->settings = *settings;
+	server->settings.hostname = alloc_strdup(settings->hostname);
+	server->settings.mail_root = alloc_strdup(settings->mail_root);
+	server->settings.accounts_path = alloc_strdup(settings->accounts_path);
+	imap_server_free_settings(&old);
+}
+
 struct imap_server *
 imap_server_new(struct loop *loop, struct worker_pool *io_workers,
-    struct mailbox_notify *notify,
+    struct mailbox_notify *notify, struct auth_verify *verify,
+    struct auth_throttle *throttle,
     const struct imap_server_settings *settings)
 {
 	struct imap_server *server = alloc_new(struct imap_server);
@@ -593,10 +649,9 @@ imap_server_new(struct loop *loop, struct worker_pool *io_workers,
 	server->loop = loop;
 	server->io_workers = io_workers;
 	server->notify = notify;
-	server->settings = *settings;
-	server->settings.hostname = alloc_strdup(settings->hostname);
-	server->settings.mail_root = alloc_strdup(settings->mail_root);
-	server->settings.accounts_path = alloc_strdup(settings->accounts_path);
+	server->verify = verify;
+	server->throttle = throttle;
+	imap_server_set_settings(server, settings);
 	return server;
 }
 
@@ -644,9 +699,7 @@ imap_server_free(struct imap_server **server_p)
 		return;
 	ASSERT(server->sessions == NULL);
 	tls_context_unref(&server->tls);
-	free((char *)server->settings.hostname);
-	free((char *)server->settings.mail_root);
-	free((char *)server->settings.accounts_path);
+	imap_server_free_settings(&server->settings);
 	free(server);
 	*server_p = NULL;
 }

@@ -20,6 +20,8 @@
 #include "lib/loop.h"
 #include "lib/tls_context.h"
 #include "lib/worker_pool.h"
+#include "mailstore/auth_throttle.h"
+#include "mailstore/auth_verify.h"
 #include "mailstore/imap_parser.h"
 #include "mailstore/mailbox_notify.h"
 
@@ -41,9 +43,17 @@ struct imap_server_settings {
 
 struct imap_server;
 
-/* Copies settings (strings included). Never NULL. */
+/* Copies settings (strings included). verify (thread-safe) checks
+ * passwords on the io workers; throttle (loop) slows down and bans
+ * password guessing; both are shared with POP3 and outlive the server.
+ * Never NULL. */
 struct imap_server *imap_server_new(struct loop *loop,
     struct worker_pool *io_workers, struct mailbox_notify *notify,
+    struct auth_verify *verify, struct auth_throttle *throttle,
+    const struct imap_server_settings *settings);
+
+/* New settings for new sessions (reload); strings are copied. */
+void imap_server_set_settings(struct imap_server *server,
     const struct imap_server_settings *settings);
 
 /* The TLS context for STARTTLS and implicit TLS (NULL: none; STARTTLS is

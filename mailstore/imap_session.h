@@ -177,6 +177,12 @@ void imap_session_after_background_job(struct imap_session *session);
 int imap_session_read_line(struct imap_session *session, const char **line_r,
     const char **error_r);
 
+/* Ends a command that waited on the loop (a login check, a delay):
+ * writes its output and goes on with the next command. Loop. */
+void imap_session_complete(struct imap_session *session,
+    enum imap_result result);
+uint64_t imap_session_now_msec(const struct imap_session *session);
+
 /* mailbox_notify callback of a SELECTED session (context: the session). */
 void imap_session_changed(void *context);
 
@@ -204,5 +210,8 @@ const struct imap_server_settings *imap_server_settings(
     const struct imap_server *server);
 struct mailbox_notify *imap_server_notify(const struct imap_server *server);
 struct tls_context *imap_server_tls(const struct imap_server *server);
+struct auth_verify *imap_server_auth_verify(const struct imap_server *server);
+struct auth_throttle *imap_server_auth_throttle(
+    const struct imap_server *server);
 
 #endif
