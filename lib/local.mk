@@ -26,9 +26,11 @@ lib_libsluice_lib_a_SOURCES = \
 	lib/worker_pool.c lib/worker_pool.h \
 	lib/html_text.c lib/html_text.h \
 	lib/uri_extract.c lib/uri_extract.h \
-	lib/received.c lib/received.h
+	lib/received.c lib/received.h \
+	lib/network_list.c lib/network_list.h
 
 check_PROGRAMS += \
+	tests/unit/test_network_list \
 	tests/unit/test_alloc \
 	tests/unit/test_arena \
 	tests/unit/test_buffer \

@@ -24,13 +24,12 @@
 #include "lib/error.h"
 #include "lib/line_reader.h"
 #include "lib/log.h"
-#include "lib/received.h"
+#include "lib/network_list.h"
 #include "lib/settings.h"
 #include "lib/smtp_command_parser.h"
 #include "lib/smtp_data_reader.h"
 #include "lib/smtp_reply.h"
 
-#include <arpa/inet.h>
 #include <strings.h>
 #include <sys/time.h>
 #include <time.h>
@@ -40,15 +39,12 @@
 #define LMTP_SERVER_OUTPUT_HIGH_WATER (128 * 1024)
 /* A client that does not read our last reply is cut off after this. */
 #define LMTP_SERVER_CLOSE_DEADLINE_MSEC (10 * 1000)
-/* Entries in a networks list. */
-#define LMTP_SERVER_NETWORKS_MAX 256
 
 /* What sessions see; immutable and refcounted (reload swaps it). */
 struct lmtp_server_config {
 	int refcount;
 	char *hostname;
-	struct received_network *networks;
-	size_t network_count;
+	struct network_list *networks;
 	struct lmtp_server_limits limits; /* defaults filled in */
 	struct tls_context *tls;
 	int (*quota_check)(void *context, const char *mailbox, uint64_t size,
@@ -145,73 +141,23 @@ static void lmtp_server_session_free(struct lmtp_server_session *session);
 
 /* Configuration. */
 
-static bool
-lmtp_server_network_contains(const struct received_network *network,
-    int family, const unsigned char *address)
-{
-	unsigned bytes = network->prefix / 8, bits = network->prefix % 8;
-	unsigned char mask;
-
-	if (network->family != family)
-		return false;
-	if (memcmp(network->address, address, bytes) != 0)
-		return false;
-	if (bits == 0)
-		return true;
-	mask = (unsigned char)(0xff << (8 - bits));
-	return (network->address[bytes] & mask) == (address[bytes] & mask);
-}
-
-/* Parses a networks list into a heap array. Returns 0 or -1. */
+/* An empty lmtp.networks means the default list. */
 static int
-lmtp_server_parse_networks(const char *text, struct received_network
-    **networks_r, size_t *count_r, const char **error_r)
+lmtp_server_parse_networks(const char *text, struct network_list **list_r,
+    const char **error_r)
 {
-	char **items;
-	struct received_network *networks;
-	size_t count = 0, i;
-
-	if (text == NULL || *text == '\0')
-		text = LMTP_SERVER_DEFAULT_NETWORKS;
-	items = settings_split_list(text);
-	for (i = 0; items[i] != NULL; i++)
-		;
-	if (i > LMTP_SERVER_NETWORKS_MAX) {
-		*error_r = error_set("more than %d networks",
-		    LMTP_SERVER_NETWORKS_MAX);
-		settings_list_free(&items);
-		return -1;
-	}
-	networks = alloc_array(MAX(i, 1), sizeof(*networks));
-	for (i = 0; items[i] != NULL; i++) {
-		/* received_network_parse also takes "!net" and "10.1."
-		 * forms; a plain ADDRESS[/PREFIX] is all we document. */
-		if (items[i][0] == '!' ||
-		    items[i][strlen(items[i]) - 1] == '.' ||
-		    received_network_parse(items[i], &networks[count],
-		    error_r) < 0) {
-			*error_r = error_set("bad network '%s'", items[i]);
-			free(networks);
-			settings_list_free(&items);
-			return -1;
-		}
-		count++;
-	}
-	settings_list_free(&items);
-	*networks_r = networks;
-	*count_r = count;
-	return 0;
+	return network_list_parse(text == NULL || *text == '\0' ?
+	    LMTP_SERVER_DEFAULT_NETWORKS : text, list_r, error_r);
 }
 
 int
 lmtp_server_check_networks(const char *networks, const char **error_r)
 {
-	struct received_network *parsed;
-	size_t count;
+	struct network_list *parsed;
 
-	if (lmtp_server_parse_networks(networks, &parsed, &count, error_r) < 0)
+	if (lmtp_server_parse_networks(networks, &parsed, error_r) < 0)
 		return -1;
-	free(parsed);
+	network_list_free(&parsed);
 	return 0;
 }
 
@@ -220,11 +166,10 @@ lmtp_server_config_new(const struct lmtp_server_settings *settings,
     const char **error_r)
 {
 	struct lmtp_server_config *config;
-	struct received_network *networks;
+	struct network_list *networks;
 	struct lmtp_server_limits *limits;
-	size_t count;
 
-	if (lmtp_server_parse_networks(settings->networks, &networks, &count,
+	if (lmtp_server_parse_networks(settings->networks, &networks,
 	    error_r) < 0)
 		return NULL;
 	config = alloc_new(struct lmtp_server_config);
@@ -232,7 +177,6 @@ lmtp_server_config_new(const struct lmtp_server_settings *settings,
 	config->hostname = alloc_strdup(settings->hostname != NULL &&
 	    settings->hostname[0] != '\0' ? settings->hostname : "localhost");
 	config->networks = networks;
-	config->network_count = count;
 	config->limits = settings->limits;
 	limits = &config->limits;
 	if (limits->max_message_size == 0)
@@ -267,7 +211,7 @@ lmtp_server_config_unref(struct lmtp_server_config **config_p)
 	if (config == NULL || --config->refcount > 0)
 		return;
 	tls_context_unref(&config->tls);
-	free(config->networks);
+	network_list_free(&config->networks);
 	free(config->hostname);
 	free(config);
 }
@@ -276,23 +220,8 @@ static bool
 lmtp_server_config_allows(const struct lmtp_server_config *config,
     const char *peer)
 {
-	unsigned char address[16];
-	int family;
-	size_t i;
-
-	if (strcmp(peer, "unix") == 0)
-		return true;
-	if (inet_pton(AF_INET, peer, address) == 1)
-		family = AF_INET;
-	else if (inet_pton(AF_INET6, peer, address) == 1)
-		family = AF_INET6;
-	else
-		return false;
-	for (i = 0; i < config->network_count; i++)
-		if (lmtp_server_network_contains(&config->networks[i], family,
-		    address))
-			return true;
-	return false;
+	return strcmp(peer, "unix") == 0 ||
+	    network_list_contains(config->networks, peer);
 }
 
 /* Transactions. */
