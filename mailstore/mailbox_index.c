@@ -1159,7 +1159,9 @@ mailbox_index_load_known(struct mailbox_index *index,
 	if (rc != SQLITE_DONE)
 		return mailbox_index_database_error(index, "load messages",
 		    error_r);
-	qsort(known, count, sizeof(*known), mailbox_index_known_compare);
+	if (count > 0)
+		qsort(known, count, sizeof(*known),
+		    mailbox_index_known_compare);
 	*known_r = known;
 	*count_r = count;
 	return 0;
@@ -1201,7 +1203,7 @@ mailbox_index_scan(struct mailbox_index *index, struct mailbox_index_row *row,
     struct mailbox_index_sync_result *result, bool *retry_r,
     const char **error_r)
 {
-	struct mailbox_index_entry *cur, *new_entries, *pending, key_entry;
+	struct mailbox_index_entry *cur, *new_entries, *pending;
 	struct mailbox_index_known *known, *found, probe;
 	size_t cur_count, new_count, known_count, pending_count = 0, i;
 	struct maildir_name parsed;
@@ -1210,7 +1212,6 @@ mailbox_index_scan(struct mailbox_index *index, struct mailbox_index_row *row,
 	uint32_t uid;
 	int ret = -1, taken;
 
-	(void)key_entry;
 	arena = arena_new("mailbox scan", 65536);
 	if (mailbox_index_load_known(index, row, arena, &known, &known_count,
 	    error_r) < 0 ||
@@ -1245,8 +1246,9 @@ mailbox_index_scan(struct mailbox_index *index, struct mailbox_index_row *row,
 		    known[i].uid, error_r) < 0)
 			goto out;
 	}
-	qsort(pending, pending_count, sizeof(*pending),
-	    mailbox_index_entry_compare_uid);
+	if (pending_count > 0)
+		qsort(pending, pending_count, sizeof(*pending),
+		    mailbox_index_entry_compare_uid);
 	for (i = 0; i < pending_count; i++) {
 		vanished = false;
 		if (pending[i].uid != 0 && pending[i].uid >= row->uidnext) {
@@ -1266,8 +1268,9 @@ mailbox_index_scan(struct mailbox_index *index, struct mailbox_index_row *row,
 		if (vanished)
 			*retry_r = true;
 	}
-	qsort(new_entries, new_count, sizeof(*new_entries),
-	    mailbox_index_entry_compare_name);
+	if (new_count > 0)
+		qsort(new_entries, new_count, sizeof(*new_entries),
+		    mailbox_index_entry_compare_name);
 	for (i = 0; i < new_count; i++) {
 		vanished = false;
 		uid = 0;
