@@ -20,7 +20,9 @@ mailstore_libsluice_mailstore_a_SOURCES = \
 	mailstore/lmtp_server.c mailstore/lmtp_server.h \
 	mailstore/sasl_plain.c mailstore/sasl_plain.h \
 	mailstore/auth_throttle.c mailstore/auth_throttle.h \
-	mailstore/auth_verify.c mailstore/auth_verify.h
+	mailstore/auth_verify.c mailstore/auth_verify.h \
+	mailstore/maildir_name.c mailstore/maildir_name.h \
+	mailstore/mailbox_index.c mailstore/mailbox_index.h
 
 check_PROGRAMS += \
 	tests/unit/test_user_accounts \
@@ -36,7 +38,9 @@ check_PROGRAMS += \
 	tests/unit/test_lmtp_server \
 	tests/unit/test_sasl_plain \
 	tests/unit/test_auth_throttle \
-	tests/unit/test_auth_verify
+	tests/unit/test_auth_verify \
+	tests/unit/test_maildir_name \
+	tests/unit/test_mailbox_index
 tests_unit_test_user_accounts_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_account_database_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_aliases_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
@@ -51,3 +55,5 @@ tests_unit_test_lmtp_server_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_sasl_plain_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_auth_throttle_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_auth_verify_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_maildir_name_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_mailbox_index_LDADD = mailstore/libsluice_mailstore.a $(LDADD)

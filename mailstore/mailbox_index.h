@@ -43,8 +43,9 @@
 #include "lib/common.h"
 #include "lib/arena.h"
 
-/* Longest folder name in bytes (UTF-8), and deepest hierarchy. */
-#define MAILBOX_INDEX_NAME_MAX 255
+/* Longest folder name in bytes (UTF-8; its directory ".NAME" must fit
+ * NAME_MAX), and deepest hierarchy. */
+#define MAILBOX_INDEX_NAME_MAX 254
 #define MAILBOX_INDEX_DEPTH_MAX 16
 /* Most keywords one folder may define (RFC 3501 PERMANENTFLAGS \*);
  * past it STORE of a new keyword fails with EDQUOT. */
@@ -103,7 +104,9 @@ struct mailbox_status {
 /* What changed in a folder since a modseq the caller saw: messages with
  * a greater modseq (new ones and flag changes), in UID order, and the
  * UIDs expunged since, ascending. With since_modseq 0 the messages are
- * the whole folder and expunged is empty. */
+ * the whole folder and expunged is empty. The last 10,000 expunges per
+ * folder are kept; for an older since_modseq, expunged lists every UID
+ * below uidnext the folder lacks (a superset: ignore UIDs not known). */
 struct mailbox_changes {
 	uint32_t uidvalidity;
 	uint32_t uidnext;

@@ -76,8 +76,11 @@ maildir_find_in_cur(const char *maildir, const char *base_name,
 	}
 	errno = 0;
 	while (found == 0 && (entry = readdir(dir)) != NULL) {
+		/* cur/BASE, cur/BASE:2,FLAGS, or the mailbox index's
+		 * cur/BASE,U=UID:2,FLAGS (mailstore/maildir_name.h). */
 		if (strncmp(entry->d_name, base_name, length) == 0 &&
 		    (entry->d_name[length] == '\0' ||
+		    strncmp(entry->d_name + length, ",U=", 3) == 0 ||
 		    strncmp(entry->d_name + length, ":2,", 3) == 0))
 			found = 1;
 		errno = 0;

@@ -161,6 +161,11 @@ test_maildir_check_existing_looks_in_cur(void)
 	test_assert_int(maildir_deliver(maildir, "m3", &part, 1, true,
 	    &error), 0);
 
+	/* Renamed by the mailbox index, with its UID. */
+	put_file(maildir, "cur", "m5,U=17:2,FS", "original\n");
+	test_assert_int(maildir_deliver(maildir, "m5", &part, 1, true,
+	    &error), 0);
+
 	/* A name that only starts the same is someone else's message. */
 	put_file(maildir, "cur", "m4x:2,S", "other\n");
 	put_file(maildir, "cur", "m4,S=9", "other\n");
