@@ -97,6 +97,20 @@ void imap_parser_continue(struct imap_parser *parser);
  * or "BAD" itself): skip to the next line without reading it. */
 void imap_parser_refuse_literal(struct imap_parser *parser);
 
+/* Reads one plain line (an AUTHENTICATE response, IDLE's "DONE"), which
+ * the server reads itself between commands, never in the middle of one.
+ * Returns:
+ *   1  a line: *line_r (in arena, NUL-terminated) without its CRLF or
+ *      bare LF; *consumed_r counts through the LF;
+ *   0  more input is needed: all of data was consumed and kept;
+ *  -1  the line is longer than the line limit (counting its CRLF), or
+ *      holds a NUL byte: *error_r says which. Returned once the bytes
+ *      through its LF have been dropped, so the next call starts a
+ *      fresh line. */
+int imap_parser_read_line(struct imap_parser *parser,
+    const unsigned char *data, size_t length, size_t *consumed_r,
+    struct arena *arena, const char **line_r, const char **error_r);
+
 /* Helpers for command handlers. */
 
 /* Whether arg is an atom equal to name, ignoring ASCII case. */
