@@ -226,11 +226,12 @@ token_end(struct imap_parser *parser)
 {
 	struct imap_parser_token *token =
 	    &parser->tokens[parser->token_count - 1];
-	const char *text = (const char *)buffer_data(&parser->data) +
-	    token->offset;
+	const char *text;
 
 	if (buffer_append(&parser->data, "", 1) < 0)
 		log_panic("imap_parser: token bytes over their bound");
+	/* After the append, which may move the bytes. */
+	text = (const char *)buffer_data(&parser->data) + token->offset;
 	if (token->kind == TOKEN_ATOM && token->length == 3 &&
 	    strncasecmp(text, "NIL", 3) == 0)
 		token->kind = TOKEN_NIL;
