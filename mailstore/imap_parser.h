@@ -36,7 +36,9 @@
 #define IMAP_PARSER_TAG_MAX 64
 
 struct imap_parser_limits {
-	size_t line_max;	/* bytes of one line outside literals */
+	/* Bytes of one command outside its literals, over all its lines,
+	 * CRLFs included (so {0} literals cannot stretch it). */
+	size_t line_max;
 	size_t literal_max;	/* one literal (APPEND's message) */
 	size_t command_max;	/* all literals of one command; 0: literal_max */
 	unsigned depth_max;	/* list nesting */
