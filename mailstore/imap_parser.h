@@ -36,7 +36,9 @@
 #define IMAP_PARSER_TAG_MAX 64
 
 struct imap_parser_limits {
-	size_t line_max;	/* bytes of one line outside literals */
+	/* Bytes of one command outside its literals, over all its lines,
+	 * CRLFs included (so {0} literals cannot stretch it). */
+	size_t line_max;
 	size_t literal_max;	/* one literal (APPEND's message) */
 	size_t command_max;	/* all literals of one command; 0: literal_max */
 	unsigned depth_max;	/* list nesting */
@@ -90,19 +92,26 @@ int imap_parser_next(struct imap_parser *parser, const unsigned char *data,
     struct imap_command **command_r, bool *continuation_r,
     const char **tag_r, const char **error_r);
 
-/* Reads one raw line (AUTHENTICATE responses, IDLE's DONE) without
- * parsing it: 1 with *line_r (no CRLF, in arena), 0 more input needed,
- * -1 longer than line_max (*error_r; the rest of it is skipped). */
-int imap_parser_read_line(struct imap_parser *parser,
-    const unsigned char *data, size_t length, size_t *consumed_r,
-    struct arena *arena, const char **line_r, const char **error_r);
-
 /* The server sent the continuation request: read the literal. */
 void imap_parser_continue(struct imap_parser *parser);
 
 /* The server refuses the pending synchronizing literal (answered "TAG NO"
  * or "BAD" itself): skip to the next line without reading it. */
 void imap_parser_refuse_literal(struct imap_parser *parser);
+
+/* Reads one plain line (an AUTHENTICATE response, IDLE's "DONE"), which
+ * the server reads itself between commands, never in the middle of one.
+ * Returns:
+ *   1  a line: *line_r (in arena, NUL-terminated) without its CRLF or
+ *      bare LF; *consumed_r counts through the LF;
+ *   0  more input is needed: all of data was consumed and kept;
+ *  -1  the line is longer than the line limit (counting its CRLF), or
+ *      holds a NUL byte: *error_r says which. Returned once the bytes
+ *      through its LF have been dropped, so the next call starts a
+ *      fresh line. */
+int imap_parser_read_line(struct imap_parser *parser,
+    const unsigned char *data, size_t length, size_t *consumed_r,
+    struct arena *arena, const char **line_r, const char **error_r);
 
 /* Helpers for command handlers. */
 

@@ -22,7 +22,10 @@ mailstore_libsluice_mailstore_a_SOURCES = \
 	mailstore/auth_throttle.c mailstore/auth_throttle.h \
 	mailstore/auth_verify.c mailstore/auth_verify.h \
 	mailstore/maildir_name.c mailstore/maildir_name.h \
-	mailstore/mailbox_index.c mailstore/mailbox_index.h
+	mailstore/mailbox_index.c mailstore/mailbox_index.h \
+	mailstore/imap_parser.c mailstore/imap_parser.h \
+	mailstore/imap_sequence.c mailstore/imap_sequence.h \
+	mailstore/imap_fetch_items.c mailstore/imap_fetch_items.h
 
 check_PROGRAMS += \
 	tests/unit/test_user_accounts \
@@ -40,7 +43,10 @@ check_PROGRAMS += \
 	tests/unit/test_auth_throttle \
 	tests/unit/test_auth_verify \
 	tests/unit/test_maildir_name \
-	tests/unit/test_mailbox_index
+	tests/unit/test_mailbox_index \
+	tests/unit/test_imap_parser \
+	tests/unit/test_imap_sequence \
+	tests/unit/test_imap_fetch_items
 tests_unit_test_user_accounts_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_account_database_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_aliases_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
@@ -57,3 +63,6 @@ tests_unit_test_auth_throttle_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_auth_verify_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_maildir_name_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_mailbox_index_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_imap_parser_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_imap_sequence_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_imap_fetch_items_LDADD = mailstore/libsluice_mailstore.a $(LDADD)

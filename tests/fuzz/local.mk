@@ -18,7 +18,8 @@ noinst_PROGRAMS += \
 	tests/fuzz/fuzz_uri_extract \
 	tests/fuzz/fuzz_rule_prefilter \
 	tests/fuzz/fuzz_received \
-	tests/fuzz/fuzz_rule_html
+	tests/fuzz/fuzz_rule_html \
+	tests/fuzz/fuzz_imap_parser
 
 tests_fuzz_fuzz_line_reader_SOURCES = tests/fuzz/fuzz_line_reader.c \
 	tests/unit/trickle_input.c tests/unit/trickle_input.h \
@@ -93,4 +94,11 @@ tests_fuzz_fuzz_rule_html_SOURCES = tests/fuzz/fuzz_rule_html.c \
 tests_fuzz_fuzz_rule_html_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rule_html_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_rule_html_LDADD = lib/libsluice_lib.a
+tests_fuzz_fuzz_imap_parser_SOURCES = tests/fuzz/fuzz_imap_parser.c \
+	tests/unit/trickle_input.c tests/unit/trickle_input.h \
+	mailstore/imap_parser.c mailstore/imap_sequence.c \
+	mailstore/imap_fetch_items.c
+tests_fuzz_fuzz_imap_parser_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_imap_parser_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_imap_parser_LDADD = lib/libsluice_lib.a
 endif
