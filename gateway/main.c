@@ -63,8 +63,13 @@
 #include "gateway/smtp_session.h"
 #include "gateway/spool.h"
 #include "gateway/state_dir.h"
+#include "mailstore/auth_throttle.h"
+#include "mailstore/auth_verify.h"
+#include "mailstore/imap_server.h"
 #include "mailstore/lmtp_server.h"
+#include "mailstore/mailbox_notify.h"
 #include "mailstore/user_accounts.h"
+#include "lib/network_list.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -79,6 +84,11 @@ static struct loop_signal *signal_term, *signal_int, *signal_hup;
 static struct loop_signal *signal_usr1;
 static struct rules_loader *rules_loader;
 static struct lmtp_server *lmtp_server;
+/* IMAP, and what its logins share. */
+static struct imap_server *imap_server;
+static struct auth_verify *auth_verify;
+static struct auth_throttle *auth_throttle;
+static struct network_list *plaintext_networks;
 static int ready_fd = -1;
 
 static ATTR_NORETURN void
@@ -216,12 +226,13 @@ drop_privileges(uid_t uid, gid_t gid, const char *user)
 	log_info("event=privileges_dropped user=%s uid=%ld", user, (long)uid);
 }
 
-/* No SMTP or LMTP session is left. */
+/* No SMTP, LMTP or IMAP session is left. */
 static bool
 server_idle(const struct server *s)
 {
 	return s->sessions == NULL && (lmtp_server == NULL ||
-	    lmtp_server_session_count(lmtp_server) == 0);
+	    lmtp_server_session_count(lmtp_server) == 0) &&
+	    (imap_server == NULL || imap_server_session_count(imap_server) == 0);
 }
 
 void
@@ -247,6 +258,66 @@ lmtp_accept(struct listener *listener, int fd, const char *peer,
 	lmtp_server_accept(lmtp_server, fd, peer, listener);
 }
 
+/* An IMAP session has ended: free its listener slot. */
+static void
+imap_session_closed(void *context)
+{
+	listener_connection_closed(context);
+	server_session_gone(&server);
+}
+
+static void
+imap_accept_any(struct listener *listener, int fd, const char *peer,
+    bool implicit_tls)
+{
+	bool plaintext = strcmp(peer, "unix") == 0 ||
+	    network_list_contains(plaintext_networks, peer);
+
+	imap_server_accept(imap_server, fd, peer, implicit_tls, plaintext,
+	    imap_session_closed, listener);
+}
+
+static void
+imap_accept(struct listener *listener, int fd, const char *peer,
+    void *context)
+{
+	(void)context;
+	imap_accept_any(listener, fd, peer, false);
+}
+
+static void
+imaps_accept(struct listener *listener, int fd, const char *peer,
+    void *context)
+{
+	(void)context;
+	imap_accept_any(listener, fd, peer, true);
+}
+
+static struct imap_server_settings
+imap_settings_of(const struct server_config *config, const char *accounts)
+{
+	struct imap_server_settings settings = {
+		.hostname = config->hostname,
+		.mail_root = server.mail_root,
+		.accounts_path = accounts,
+		.limits = {
+			.literal_max = (size_t)config->imap->max_literal_size,
+		},
+		.idle_timeout_seconds = (unsigned)config->imap->idle_timeout,
+		.login_timeout_seconds = (unsigned)config->imap->login_timeout,
+		.max_bad_commands = (unsigned)config->imap->max_bad_commands,
+		.idle_poll_seconds = (unsigned)config->imap->idle_poll,
+	};
+
+	return settings;
+}
+
+static void
+imap_stopped(void *context)
+{
+	server_session_gone(context);
+}
+
 /* LMTP takes smtp.*'s limits: both are doors into the same mailstore. */
 static struct lmtp_server_settings
 lmtp_settings_of(const struct server_config *config)
@@ -255,6 +326,7 @@ lmtp_settings_of(const struct server_config *config)
 		.loop = server.loop,
 		.io_workers = server.io_workers,
 		.mail_root = server.mail_root,
+		.notify = server.notify,
 		.hostname = config->hostname,
 		.networks = config->lmtp->networks,
 		.limits = {
@@ -284,6 +356,8 @@ shutdown_deadline(void *context)
 	smtp_session_abort_all(&server);
 	if (lmtp_server != NULL)
 		lmtp_server_abort(lmtp_server);
+	if (imap_server != NULL)
+		imap_server_abort(imap_server);
 	loop_stop(server.loop);
 }
 
@@ -303,6 +377,8 @@ server_stop(int signo, void *context)
 	smtp_session_shutdown_all(&server);
 	if (lmtp_server != NULL)
 		lmtp_server_stop(lmtp_server);
+	if (imap_server != NULL)
+		imap_server_stop(imap_server, imap_stopped, &server);
 	if (server_idle(&server)) {
 		loop_stop(server.loop);
 		return;
@@ -382,6 +458,11 @@ server_reload_config(void)
 	if (strcmp(config->lmtp->listen, server.config->lmtp->listen) != 0)
 		log_warn("event=reload_partial key=lmtp.listen "
 		    "reason=restart_needed");
+	if (strcmp(config->imap->listen, server.config->imap->listen) != 0 ||
+	    strcmp(config->imap->imaps_listen,
+	    server.config->imap->imaps_listen) != 0)
+		log_warn("event=reload_partial key=imap.listen "
+		    "reason=restart_needed");
 	if (strcmp(config->core->state_dir, server.config->core->state_dir) != 0)
 		log_warn("event=reload_partial key=state_dir "
 		    "reason=restart_needed");
@@ -403,6 +484,22 @@ server_reload_config(void)
 		if (lmtp_server_reload(lmtp_server, &settings, &error) < 0)
 			log_warn("event=reload_partial key=lmtp error=%s",
 			    error);
+	}
+	if (imap_server != NULL) {
+		char *accounts = state_dir_accounts_path(config);
+		struct imap_server_settings settings =
+		    imap_settings_of(config, accounts);
+		struct network_list *networks;
+
+		imap_server_set_settings(imap_server, &settings);
+		imap_server_set_tls(imap_server, server.tls);
+		free(accounts);
+		/* The config checked the list already. */
+		if (network_list_parse(config->imap->plaintext_networks,
+		    &networks, &error) == 0) {
+			network_list_free(&plaintext_networks);
+			plaintext_networks = networks;
+		}
 	}
 	limits = client_limits_settings_of(config);
 	if (client_limits_configure(server.client_limits, &limits, &error) < 0)
@@ -502,6 +599,16 @@ main(int argc, char **argv)
 	    (unsigned)config->lmtp->max_connections, uid, gid, lmtp_accept,
 	    &server, &server.listeners, &error) < 0)
 		log_fatalx("event=start_failed error=lmtp.listen %s", error);
+	if (config->imap->listen[0] != '\0' &&
+	    listener_open(server.loop, config->imap->listen, "imap",
+	    (unsigned)config->imap->max_connections, uid, gid, imap_accept,
+	    &server, &server.listeners, &error) < 0)
+		log_fatalx("event=start_failed error=imap.listen %s", error);
+	if (config->imap->imaps_listen[0] != '\0' &&
+	    listener_open(server.loop, config->imap->imaps_listen, "imaps",
+	    (unsigned)config->imap->max_connections, uid, gid, imaps_accept,
+	    &server, &server.listeners, &error) < 0)
+		log_fatalx("event=start_failed error=imaps.listen %s", error);
 	if (server.listeners == NULL)
 		log_warn("event=no_listeners hint=set smtp.listen");
 	write_pid_file(config->pid_file, uid, gid);
@@ -520,6 +627,7 @@ main(int argc, char **argv)
 	if (spool_open(config->core->state_dir, &server.spool, &error) < 0)
 		log_fatalx("event=start_failed error=%s", error);
 	server.mail_root = server_config_state_path(config, "mail");
+	server.notify = mailbox_notify_new(server.loop);
 	server.workers = worker_pool_new(server.loop,
 	    (unsigned)config->core->workers);
 	server.io_workers = worker_pool_new(server.loop,
@@ -536,6 +644,23 @@ main(int argc, char **argv)
 		if (lmtp_server_new(&settings, &lmtp_server, &error) < 0)
 			log_fatalx("event=start_failed error=%s", error);
 		free(accounts_path);
+	}
+
+	if (config->imap->listen[0] != '\0' ||
+	    config->imap->imaps_listen[0] != '\0') {
+		char *accounts = state_dir_accounts_path(config);
+		struct imap_server_settings settings =
+		    imap_settings_of(config, accounts);
+
+		if (auth_verify_new(accounts, &auth_verify, &error) < 0 ||
+		    network_list_parse(config->imap->plaintext_networks,
+		    &plaintext_networks, &error) < 0)
+			log_fatalx("event=start_failed error=%s", error);
+		auth_throttle = auth_throttle_new(config->auth);
+		imap_server = imap_server_new(server.loop, server.io_workers,
+		    server.notify, auth_verify, auth_throttle, &settings);
+		imap_server_set_tls(imap_server, server.tls);
+		free(accounts);
 	}
 
 	shutdown_timer = loop_timer_new(server.loop, shutdown_deadline, NULL);
@@ -559,12 +684,18 @@ main(int argc, char **argv)
 	smtp_session_abort_all(&server);
 	if (lmtp_server != NULL)
 		lmtp_server_abort(lmtp_server);
+	if (imap_server != NULL)
+		imap_server_abort(imap_server);
 	rules_loader_free(&rules_loader); /* a build in flight is dropped */
 	worker_pool_free(&server.workers);
 	worker_pool_free(&server.io_workers);
 	/* After the io workers (no delivery job left), before the
 	 * listeners its sessions report to. */
 	lmtp_server_free(&lmtp_server);
+	imap_server_free(&imap_server);
+	auth_verify_free(&auth_verify);
+	auth_throttle_free(&auth_throttle);
+	network_list_free(&plaintext_networks);
 	queue_free(&server.queue);
 	listener_free_all(&server.listeners);
 	loop_timer_free(&shutdown_timer);
@@ -581,6 +712,7 @@ main(int argc, char **argv)
 	if (unlink(server.config->pid_file) < 0 && errno != ENOENT)
 		log_warn("event=pid_file_remove_failed error=%s",
 		    strerror(errno));
+	mailbox_notify_free(&server.notify);
 	free(server.mail_root);
 	log_info("event=stopped");
 	server_config_unref(&server.config);

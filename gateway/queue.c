@@ -121,6 +121,7 @@ struct queue_job {
 	struct queue_router *router;
 	struct spool *spool;
 	const char *mail_root;
+	struct mailbox_notify *notify;
 	char *hostname;
 	struct queue_state_policy policy;
 	uint64_t bounce_size_limit;
@@ -558,6 +559,7 @@ queue_deliver_local(struct queue_attempt *attempt, size_t recipient,
 		.data = attempt->data,
 		.length = attempt->length,
 		.recovering = job->recovering,
+		.notify = job->notify,
 	};
 	struct queue_state_reply reply;
 	const char *error;
@@ -1214,6 +1216,7 @@ queue_start_jobs(struct queue *queue)
 		job->router->refs++;
 		job->spool = server->spool;
 		job->mail_root = server->mail_root;
+		job->notify = server->notify;
 		job->hostname = alloc_strdup(server->config->hostname);
 		job->policy.retry_min = settings->retry_min;
 		job->policy.retry_max = settings->retry_max;

@@ -42,6 +42,8 @@ struct server {
 	struct smtp_session *sessions;  /* every live SMTP session */
 	struct client_limits *client_limits; /* per-client connection counts */
 	char *mail_root;                /* STATE_DIR/mail */
+	/* Folder change notices for IMAP sessions; deliveries tell it. */
+	struct mailbox_notify *notify;
 	bool stopping;
 };
 

@@ -8,7 +8,9 @@
 #include "lib/error.h"
 #include "gateway/relay_destination.h"
 #include "mailstore/account_database.h"
+#include "mailstore/auth_throttle.h"
 #include "mailstore/lmtp_server.h"
+#include "lib/network_list.h"
 
 #include <strings.h>
 #include <sys/stat.h>
@@ -105,6 +107,36 @@ static const struct settings_section lmtp_section = {
 	sizeof(struct lmtp_settings),
 };
 
+#define IMAP(field) offsetof(struct imap_settings, field)
+static const struct setting imap_table[] = {
+	{ "imap.listen", SETTING_STRING, IMAP(listen), 0, 0, "",
+	    "IMAP addresses (STARTTLS offered when tls.cert is set): HOST:PORT, [IPv6]:PORT or unix:PATH, comma-separated; empty disables.", NULL },
+	{ "imaps.listen", SETTING_STRING, IMAP(imaps_listen), 0, 0, "",
+	    "IMAP addresses with implicit TLS (port 993 in production); needs tls.cert. Empty disables.", NULL },
+	{ "imap.max_connections", SETTING_INT, IMAP(max_connections), 1,
+	    100000, "1000", "Simultaneous IMAP connections per listener.",
+	    NULL },
+	{ "imap.idle_timeout", SETTING_DURATION, IMAP(idle_timeout), 60,
+	    86400, "30m",
+	    "Autologout of an authenticated session that sends nothing (RFC 3501 asks for at least 30 minutes; IDLE clients renew every 29).", NULL },
+	{ "imap.login_timeout", SETTING_DURATION, IMAP(login_timeout), 1,
+	    3600, "60s", "How long a client may take to log in.", NULL },
+	{ "imap.idle_poll", SETTING_DURATION, IMAP(idle_poll), 1, 3600, "5s",
+	    "How often a session in IDLE looks for changes other programs made to its Maildir (mail delivered by sluice is reported at once).", NULL },
+	{ "imap.max_literal_size", SETTING_SIZE, IMAP(max_literal_size), 1024,
+	    (int64_t)1 << 32, "64M",
+	    "Largest literal a client may send (the size of an APPENDed message); larger ones are refused before they are sent.", NULL },
+	{ "imap.max_bad_commands", SETTING_INT, IMAP(max_bad_commands), 1,
+	    1000, "20", "Invalid commands before the session is closed with BYE.", NULL },
+	{ "auth.plaintext_networks", SETTING_STRING, IMAP(plaintext_networks),
+	    0, 0, "127.0.0.0/8, ::1/128",
+	    "Clients that may log in to IMAP and POP3 without TLS, comma-separated ADDRESS or ADDRESS/PREFIX; everyone else must use STARTTLS or implicit TLS first (LOGINDISABLED). Unix-socket clients always may.", NULL },
+};
+static const struct settings_section imap_section = {
+	"imap", imap_table, ARRAY_LENGTH(imap_table),
+	sizeof(struct imap_settings),
+};
+
 #define TLS(field) offsetof(struct tls_settings, field)
 static const struct setting tls_table[] = {
 	{ "tls.cert", SETTING_STRING, TLS(cert), 0, 0, "",
@@ -190,7 +222,8 @@ static const struct settings_section relay_section = {
 };
 
 static const struct settings_section *const server_sections[] = {
-	&core_section, &smtp_section, &lmtp_section, &tls_section,
+	&core_section, &smtp_section, &lmtp_section, &imap_section,
+	&auth_throttle_settings_section, &tls_section,
 	&queue_section, &rules_section, &relay_section,
 };
 
@@ -204,6 +237,9 @@ server_config_new(void)
 	config->core = settings_section_values(config->settings, &core_section);
 	config->smtp = settings_section_values(config->settings, &smtp_section);
 	config->lmtp = settings_section_values(config->settings, &lmtp_section);
+	config->imap = settings_section_values(config->settings, &imap_section);
+	config->auth = settings_section_values(config->settings,
+	    &auth_throttle_settings_section);
 	config->tls = settings_section_values(config->settings, &tls_section);
 	config->queue = settings_section_values(config->settings,
 	    &queue_section);
@@ -389,6 +425,23 @@ server_config_finish(struct server_config *config, const char **error_r)
 	if (client_limits_check_exempt(config->smtp->limits_exempt,
 	    error_r) < 0) {
 		*error_r = error_set("%s: %s", config->path, *error_r);
+		return -1;
+	}
+	{
+		struct network_list *list;
+
+		if (network_list_parse(config->imap->plaintext_networks,
+		    &list, error_r) < 0) {
+			*error_r = error_set("%s: auth.plaintext_networks: %s",
+			    config->path, *error_r);
+			return -1;
+		}
+		network_list_free(&list);
+	}
+	if ((config->imap->imaps_listen[0] != '\0') &&
+	    config->tls->cert[0] == '\0') {
+		*error_r = error_set("%s: imaps.listen needs tls.cert and "
+		    "tls.key", config->path);
 		return -1;
 	}
 	if (lmtp_server_check_networks(config->lmtp->networks, error_r) < 0) {

@@ -55,6 +55,21 @@ struct lmtp_settings {
 	char *networks;
 };
 
+/* The IMAP server (mailstore/imap_server.h). */
+struct imap_settings {
+	char *listen;
+	char *imaps_listen;
+	int64_t max_connections;
+	int64_t idle_timeout;
+	int64_t login_timeout;
+	int64_t idle_poll;
+	uint64_t max_literal_size;
+	int64_t max_bad_commands;
+	/* auth.plaintext_networks: peers that may send passwords without
+	 * TLS (IMAP, POP3). */
+	char *plaintext_networks;
+};
+
 struct tls_settings {
 	char *cert;
 	char *key;
@@ -106,6 +121,8 @@ struct server_config {
 	const struct core_settings *core;
 	const struct smtp_settings *smtp;
 	const struct lmtp_settings *lmtp;
+	const struct imap_settings *imap;
+	const struct auth_throttle_settings *auth;
 	const struct tls_settings *tls;
 	const struct queue_settings *queue;
 	const struct rules_settings *rules;

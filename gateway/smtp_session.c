@@ -336,6 +336,7 @@ struct smtp_commit_job {
 	struct smtp_transaction *transaction;
 	struct spool *spool;
 	const char *mail_root;
+	struct mailbox_notify *notify;
 	const char *hostname;
 	bool direct;           /* try the recipients' Maildirs first */
 	struct spool_envelope envelope;
@@ -364,6 +365,7 @@ smtp_session_deliver_direct(struct smtp_commit_job *job)
 		message.unique_name = unique;
 		message.data = job->part.iov_base;
 		message.length = job->part.iov_len;
+		message.notify = job->notify;
 		if (local_delivery_deliver(job->mail_root, &message,
 		    job->hostname, &error) < 0) {
 			log_warn("event=direct_delivery_failed id=%s rcpt=<%s> "
@@ -462,6 +464,7 @@ smtp_session_message_end(struct smtp_session *session)
 	job->transaction = transaction;
 	job->spool = session->server->spool;
 	job->mail_root = session->server->mail_root;
+	job->notify = session->server->notify;
 	job->hostname = session->config->hostname;
 	job->direct = session->config->queue->direct_delivery;
 	job->envelope.id = transaction->id;

@@ -691,6 +691,24 @@ imap_server_stop(struct imap_server *server, void (*done)(void *context),
 }
 
 void
+imap_server_abort(struct imap_server *server)
+{
+	struct imap_session *session, *next;
+
+	server->stopping = true;
+	for (session = server->sessions; session != NULL; session = next) {
+		next = session->next;
+		if (session->busy) {
+			/* Freed when its job is done (worker_pool_free). */
+			session->state = IMAP_STATE_LOGOUT;
+			connection_free(&session->connection);
+			continue;
+		}
+		imap_session_free(session);
+	}
+}
+
+void
 imap_server_free(struct imap_server **server_p)
 {
 	struct imap_server *server = *server_p;

@@ -81,7 +81,13 @@ size_t imap_server_session_count(const struct imap_server *server);
 void imap_server_stop(struct imap_server *server, void (*done)(void *context),
     void *context);
 
-/* Frees the server; every session must be gone (after stop's done). */
+/* Cuts every session off at once (shutdown deadline); a session whose
+ * job still runs goes when the job is done: free the io worker pool
+ * before imap_server_free. */
+void imap_server_abort(struct imap_server *server);
+
+/* Frees the server; every session must be gone (after stop's done, or
+ * abort and the io workers' end). */
 void imap_server_free(struct imap_server **server_p);
 
 #endif

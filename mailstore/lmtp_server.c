@@ -57,6 +57,7 @@ struct lmtp_server {
 	struct worker_pool *io_workers;
 	struct user_accounts *accounts;
 	char *mail_root;
+	struct mailbox_notify *notify;
 	struct lmtp_server_config *config;
 	void (*session_closed)(void *tag, void *context);
 	void *context;
@@ -951,6 +952,7 @@ struct lmtp_server_delivery_job {
 	struct lmtp_server_transaction *transaction;
 	struct lmtp_server_config *config;
 	const char *mail_root;
+	struct mailbox_notify *notify;
 };
 
 /* Runs on an io worker; the session waits, so the transaction (and its
@@ -998,6 +1000,7 @@ lmtp_server_delivery_work(void *context)
 		message.unique_name = unique;
 		message.data = buffer_data(&transaction->message);
 		message.length = buffer_length(&transaction->message);
+		message.notify = job->notify;
 		if (local_delivery_deliver(job->mail_root, &message,
 		    config->hostname, &error) < 0) {
 			recipient->outcome = LMTP_SERVER_FAILED;
@@ -1093,6 +1096,7 @@ lmtp_server_session_data_end(struct lmtp_server_session *session)
 	job->transaction = transaction;
 	job->config = session->config;
 	job->mail_root = session->server->mail_root;
+	job->notify = session->server->notify;
 	lmtp_server_session_wait(session);
 	worker_pool_submit(session->server->io_workers,
 	    lmtp_server_delivery_work, lmtp_server_delivery_done, job);
@@ -1323,6 +1327,7 @@ lmtp_server_new(const struct lmtp_server_settings *settings,
 	server->io_workers = settings->io_workers;
 	server->accounts = accounts;
 	server->mail_root = alloc_strdup(settings->mail_root);
+	server->notify = settings->notify;
 	server->config = config;
 	server->session_closed = settings->session_closed;
 	server->context = settings->context;

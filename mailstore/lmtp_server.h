@@ -25,6 +25,7 @@
 #define SLUICE_LMTP_SERVER_H
 
 #include "lib/common.h"
+#include "mailstore/mailbox_notify.h"
 #include "lib/loop.h"
 #include "lib/tls_context.h"
 #include "lib/worker_pool.h"
@@ -59,6 +60,7 @@ struct lmtp_server_settings {
 	struct worker_pool *io_workers;
 	const char *mail_root;      /* STATE_DIR/mail */
 	const char *database_path;  /* sluice.db */
+	struct mailbox_notify *notify; /* told of deliveries; may be NULL */
 	/* The session-visible part, copied; reload replaces it. */
 	const char *hostname;       /* banner and Received */
 	/* Comma-separated ADDRESS[/PREFIX] list (IPv4 or IPv6); NULL or ""

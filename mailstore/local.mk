@@ -15,6 +15,7 @@ mailstore_libsluice_mailstore_a_SOURCES = \
 	mailstore/imap_command_mailbox.c \
 	mailstore/imap_command_append.c \
 	mailstore/imap_command_auth.c \
+	mailstore/imap_command_message.c \
 	mailstore/imap_message.c mailstore/imap_message.h \
 	mailstore/imap_search.c mailstore/imap_search.h \
 	mailstore/lmtp_server.c mailstore/lmtp_server.h \

@@ -250,5 +250,8 @@ local_delivery_deliver(const char *mail_root,
 		maildir_delivery_abort(&delivery);
 		return -1;
 	}
-	return maildir_delivery_commit(&delivery, error_r);
+	ret = maildir_delivery_commit(&delivery, error_r);
+	if (ret > 0)
+		mailbox_notify_changed(message->notify, maildir);
+	return ret;
 }

@@ -10,6 +10,7 @@
 #define SLUICE_LOCAL_DELIVERY_H
 
 #include "lib/common.h"
+#include "mailstore/mailbox_notify.h"
 
 struct local_delivery_message {
 	const char *return_path; /* envelope sender; "" for <> */
@@ -23,6 +24,9 @@ struct local_delivery_message {
 	/* True when retrying after a restart: look for an earlier copy in
 	 * new/ and cur/ first (maildir_deliver's check_existing). */
 	bool recovering;
+	/* Told about the Maildir after a delivery (IMAP IDLE); may be
+	 * NULL. */
+	struct mailbox_notify *notify;
 };
 
 /* Delivers message into mail_root's Maildir for message->recipient as
