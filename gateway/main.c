@@ -68,6 +68,7 @@
 #include "mailstore/imap_server.h"
 #include "mailstore/lmtp_server.h"
 #include "mailstore/mailbox_notify.h"
+#include "mailstore/mailbox_quota.h"
 #include "mailstore/user_accounts.h"
 #include "lib/network_list.h"
 
@@ -318,6 +319,13 @@ imap_stopped(void *context)
 	server_session_gone(context);
 }
 
+static int
+lmtp_quota_check(void *context, const char *mailbox, uint64_t size,
+    const char **error_r)
+{
+	return mailbox_quota_check(context, mailbox, size, error_r);
+}
+
 /* LMTP takes smtp.*'s limits: both are doors into the same mailstore. */
 static struct lmtp_server_settings
 lmtp_settings_of(const struct server_config *config)
@@ -339,8 +347,8 @@ lmtp_settings_of(const struct server_config *config)
 			.line_limit = (size_t)config->smtp->line_limit,
 		},
 		.tls = server.tls,
-		/* Quotas are wired by the integrator. */
-		.quota_check = NULL,
+		.quota_check = lmtp_quota_check,
+		.quota_context = server.quota,
 		.session_closed = lmtp_session_closed,
 		.context = &server,
 	};
@@ -628,6 +636,14 @@ main(int argc, char **argv)
 		log_fatalx("event=start_failed error=%s", error);
 	server.mail_root = server_config_state_path(config, "mail");
 	server.notify = mailbox_notify_new(server.loop);
+	{
+		char *accounts = state_dir_accounts_path(config);
+
+		if (mailbox_quota_new(accounts, server.mail_root, &server.quota,
+		    &error) < 0)
+			log_fatalx("event=start_failed error=%s", error);
+		free(accounts);
+	}
 	server.workers = worker_pool_new(server.loop,
 	    (unsigned)config->core->workers);
 	server.io_workers = worker_pool_new(server.loop,
@@ -713,6 +729,7 @@ main(int argc, char **argv)
 		log_warn("event=pid_file_remove_failed error=%s",
 		    strerror(errno));
 	mailbox_notify_free(&server.notify);
+	mailbox_quota_free(&server.quota);
 	free(server.mail_root);
 	log_info("event=stopped");
 	server_config_unref(&server.config);

@@ -39,6 +39,7 @@
 #include "gateway/queue_state.h"
 #include "gateway/spool.h"
 #include "mailstore/local_delivery.h"
+#include "mailstore/mailbox_quota.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -122,6 +123,7 @@ struct queue_job {
 	struct spool *spool;
 	const char *mail_root;
 	struct mailbox_notify *notify;
+	struct mailbox_quota *quota;
 	char *hostname;
 	struct queue_state_policy policy;
 	uint64_t bounce_size_limit;
@@ -563,9 +565,19 @@ queue_deliver_local(struct queue_attempt *attempt, size_t recipient,
 	};
 	struct queue_state_reply reply;
 	const char *error;
+	int quota;
 
-	if (local_delivery_deliver(job->mail_root, &message,
-	    attempt->envelope.hostname, &error) < 0) {
+	quota = job->quota == NULL ? 1 : mailbox_quota_check(job->quota,
+	    mailbox, attempt->length, &error);
+	if (quota == 0) {
+		/* Waits (RFC 3463 4.2.2) until the user makes room or the
+		 * message's lifetime is over. */
+		queue_set_reply(&reply, 452, "4.2.2", arena_printf(
+		    attempt->arena, "mailbox %s is full", mailbox), "", false);
+		queue_merge(attempt, recipient, QUEUE_STATE_RESULT_DEFERRED,
+		    &reply);
+	} else if (quota < 0 || local_delivery_deliver(job->mail_root,
+	    &message, attempt->envelope.hostname, &error) < 0) {
 		queue_set_reply(&reply, 451, "4.3.0", arena_printf(
 		    attempt->arena, "cannot deliver to %s: %s", mailbox,
 		    queue_strip_path(attempt->arena, error, job->mail_root)),
@@ -1217,6 +1229,7 @@ queue_start_jobs(struct queue *queue)
 		job->spool = server->spool;
 		job->mail_root = server->mail_root;
 		job->notify = server->notify;
+		job->quota = server->quota;
 		job->hostname = alloc_strdup(server->config->hostname);
 		job->policy.retry_min = settings->retry_min;
 		job->policy.retry_max = settings->retry_max;

@@ -44,6 +44,8 @@ struct server {
 	char *mail_root;                /* STATE_DIR/mail */
 	/* Folder change notices for IMAP sessions; deliveries tell it. */
 	struct mailbox_notify *notify;
+	/* Per-user quotas, checked before each local delivery. */
+	struct mailbox_quota *quota;
 	bool stopping;
 };
 

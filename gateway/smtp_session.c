@@ -23,6 +23,7 @@
 #include "gateway/client_limits.h"
 #include "gateway/queue.h"
 #include "mailstore/local_delivery.h"
+#include "mailstore/mailbox_quota.h"
 
 #include <sys/uio.h>
 #include <time.h>
@@ -337,6 +338,7 @@ struct smtp_commit_job {
 	struct spool *spool;
 	const char *mail_root;
 	struct mailbox_notify *notify;
+	struct mailbox_quota *quota;
 	const char *hostname;
 	bool direct;           /* try the recipients' Maildirs first */
 	struct spool_envelope envelope;
@@ -366,6 +368,14 @@ smtp_session_deliver_direct(struct smtp_commit_job *job)
 		message.data = job->part.iov_base;
 		message.length = job->part.iov_len;
 		message.notify = job->notify;
+		/* Over quota: the spool keeps it and the queue retries. */
+		if (job->quota != NULL && mailbox_quota_check(job->quota,
+		    message.recipient, message.length, &error) != 1) {
+			log_info("event=direct_delivery_deferred id=%s "
+			    "rcpt=<%s> reason=quota_or_error action=spool",
+			    job->envelope.id, message.recipient);
+			return false;
+		}
 		if (local_delivery_deliver(job->mail_root, &message,
 		    job->hostname, &error) < 0) {
 			log_warn("event=direct_delivery_failed id=%s rcpt=<%s> "
@@ -465,6 +475,7 @@ smtp_session_message_end(struct smtp_session *session)
 	job->spool = session->server->spool;
 	job->mail_root = session->server->mail_root;
 	job->notify = session->server->notify;
+	job->quota = session->server->quota;
 	job->hostname = session->config->hostname;
 	job->direct = session->config->queue->direct_delivery;
 	job->envelope.id = transaction->id;

@@ -8,6 +8,7 @@ mailstore_libsluice_mailstore_a_SOURCES = \
 	mailstore/maildir.c mailstore/maildir.h \
 	mailstore/local_delivery.c mailstore/local_delivery.h \
 	mailstore/mailbox_notify.c mailstore/mailbox_notify.h \
+	mailstore/mailbox_quota.c mailstore/mailbox_quota.h \
 	mailstore/imap_utf7.c mailstore/imap_utf7.h \
 	mailstore/imap_server.c mailstore/imap_server.h \
 	mailstore/imap_session.c mailstore/imap_session.h \
