@@ -14,7 +14,11 @@
  *	to the next hop, retrying temporary failures and returning DSNs
  *	(gateway/queue.h). With lmtp.listen set it also takes mail for
  *	local users over LMTP (mailstore/lmtp_server.h), delivering into
- *	their Maildirs before it answers each recipient.
+ *	their Maildirs before it answers each recipient. With imap.listen
+ *	or imaps.listen set it serves those Maildirs over IMAP4rev1
+ *	(mailstore/imap_server.h); logins are slowed down and banned after
+ *	failures (auth.*), and need TLS outside auth.plaintext_networks.
+ *	Deliveries respect each user's quota (`sluice user quota`).
  *
  *	-c FILE	configuration file (default $SLUICE_CONFIG, else
  *		SYSCONFDIR/sluice/sluice.conf)
@@ -35,7 +39,8 @@
  *			running deliveries finish; exit 0.
  *	HUP		reload sluice.conf: limits, log level, TLS certificate,
  *			relay domains and their destinations, lmtp.networks
- *			(for new LMTP sessions).
+ *			(for new LMTP sessions), imap.* and
+ *			auth.plaintext_networks (for new IMAP sessions).
  *			Listener addresses need a restart (a warning says so).
  *			Then rebuild the rule set in the background; it
  *			replaces the running one only if it brings no new

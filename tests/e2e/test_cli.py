@@ -1,6 +1,8 @@
 # test_cli.py: the sluice command line: domain and user round trips, error
 # reporting (one line on stderr, non-zero exit), `config check` and `init`.
 
+import imaplib
+import re
 import os
 import subprocess
 import tempfile
@@ -231,6 +233,18 @@ def test_init_writes_a_working_setup(sluice_binaries, sluice_factory):
     message, = instance.wait_for_messages(DEMO, 1, marker=marker)
     assert message.startswith(f"Return-Path: <{SENDER}>\n".encode())
     assert os.path.isdir(instance.maildir(DEMO) / "tmp")
+
+    # The demo user reads it over IMAP with the printed password.
+    password = re.search(r"password (\S+)", result.stdout).group(1)
+    imap_port = int(parse_config(config.read_text())["imap.listen"]
+                    .rsplit(":", 1)[1])
+    client = imaplib.IMAP4(LOOPBACK, imap_port)
+    client.login(DEMO, password)
+    typ, data = client.select("INBOX")
+    assert typ == "OK" and int(data[0]) == 1, data
+    typ, data = client.search(None, "BODY", marker)
+    assert typ == "OK" and data[0] == b"1", data
+    client.logout()
 
 
 def test_shipped_sample_config_matches_the_tables(sluice_binaries):
