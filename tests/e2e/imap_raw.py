@@ -31,6 +31,13 @@ def start_imap(tls_material, settings=None, tls=True):
     return factory, instance
 
 
+def imaplib_ok(result):
+    """The data of an imaplib (status, data) result that must be OK."""
+    status, data = result
+    assert status == "OK", data
+    return data
+
+
 class RawImap:
     """One connection; lines are bytes without CRLF, literals are
     inlined as bytes after the line that announced them."""

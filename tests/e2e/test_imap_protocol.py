@@ -7,14 +7,13 @@
 
 import base64
 import re
-import socket
-import ssl
+import time
 
 import pytest
 
 from imap_raw import RawImap, client_context, start_imap
-from sluice_e2e import ALICE, DEMO, LOOPBACK, PASSWORDS, make_message, \
-    unique_marker
+from sluice_e2e import ALICE, DEMO, LOOPBACK, PASSWORDS, free_ports, \
+    make_message, unique_marker
 
 MAX_LITERAL = 4096
 MAX_BAD = 5
@@ -413,7 +412,6 @@ def test_status(server):
 
 
 def test_rename_inbox_moves_messages(sluice_factory):
-    from imap_raw import free_ports
     port, = free_ports(1)
     instance = sluice_factory(settings={"imap.listen":
                                         f"{LOOPBACK}:{port}"})
@@ -437,7 +435,6 @@ def test_rename_inbox_moves_messages(sluice_factory):
         client.login(DEMO)
         client.ok("SELECT INBOX")
         untagged = client.ok("SEARCH ALL")
-        import time
         deadline = time.monotonic() + 5
         while untagged[-1] == b"* SEARCH" and time.monotonic() < deadline:
             time.sleep(0.1)
