@@ -544,6 +544,17 @@ imap_command_store(struct imap_session *session)
 	if (changed_count > 0)
 		mailbox_notify_changed(imap_server_notify(session->server),
 		    session->view->folder_path);
+	/* The view was synced just before the store: when the store's
+	 * modseqs follow the view's without a gap nobody else changed the
+	 * folder meanwhile, so the view is current and the next sync must
+	 * not report this session's own changes back to it (a .SILENT
+	 * STORE followed by NOOP would otherwise get a FETCH per message). */
+	if (changed_count > 0 && changed[0].modseq ==
+	    session->view->highest_modseq + 1 &&
+	    changed[changed_count - 1].modseq ==
+	    session->view->highest_modseq + changed_count)
+		session->view->highest_modseq =
+		    changed[changed_count - 1].modseq;
 	for (i = 0; i < changed_count; i++) {
 		struct buffer line;
 

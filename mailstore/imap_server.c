@@ -47,8 +47,10 @@ static const struct imap_command_handler *const imap_server_tables[] = {
 	imap_command_message_handlers,
 };
 
+/* The handler for name; with uid, one flagged IMAP_HANDLER_UID (EXPUNGE
+ * and UID EXPUNGE are different handlers with the same name). */
 static const struct imap_command_handler *
-imap_server_find_handler(const char *name)
+imap_server_find_handler(const char *name, bool uid)
 {
 	const struct imap_command_handler *handler;
 	size_t i;
@@ -56,7 +58,8 @@ imap_server_find_handler(const char *name)
 	for (i = 0; i < ARRAY_LENGTH(imap_server_tables); i++)
 		for (handler = imap_server_tables[i]; handler->name != NULL;
 		    handler++)
-			if (strcmp(handler->name, name) == 0)
+			if (strcmp(handler->name, name) == 0 && (!uid ||
+			    (handler->flags & IMAP_HANDLER_UID) != 0))
 				return handler;
 	return NULL;
 }
@@ -473,9 +476,8 @@ imap_session_dispatch(struct imap_session *session,
 		session->args = command->args + 1;
 		session->arg_count = command->arg_count - 1;
 	}
-	handler = imap_server_find_handler(name);
-	if (handler == NULL || (session->uid_command &&
-	    (handler->flags & IMAP_HANDLER_UID) == 0)) {
+	handler = imap_server_find_handler(name, session->uid_command);
+	if (handler == NULL) {
 		imap_session_bad(session, "Unknown command");
 		goto done;
 	}
