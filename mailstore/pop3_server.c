@@ -419,8 +419,9 @@ pop3_send_convert(struct pop3_session *session, const unsigned char *data,
 	unsigned char *space;
 	size_t i, used = 0;
 
-	/* Each byte becomes at most three ("\r" held back, ".", itself). */
-	space = buffer_reserve(&session->out, length * 3 + 2);
+	/* Each byte becomes at most two ("\r\n", "..", or a held-back
+	 * "\r" and itself), plus a "\r" held back by the last chunk. */
+	space = buffer_reserve(&session->out, length * 2 + 2);
 	ASSERT(space != NULL);
 	for (i = 0; i < length && !send->finished; i++) {
 		unsigned char c = data[i];
@@ -560,6 +561,10 @@ pop3_send_step(struct pop3_session *session)
 		if (session->send.fd >= 0)
 			(void)close(session->send.fd);
 		session->send.fd = -1;
+		/* Give back the slice's memory: idle sessions stay small. */
+		pop3_session_flush(session);
+		buffer_deinit(&session->out);
+		buffer_init(&session->out, 0);
 		pop3_session_step_done(session);
 		return;
 	}
@@ -1181,7 +1186,7 @@ pop3_session_command(struct pop3_session *session, char *line)
 	struct pop3_command command;
 	const char *error;
 	bool known = false;
-	size_t i;
+	size_t i, length = strlen(line);
 	char rest[POP3_COMMAND_BUFFER_MAX + 1];
 
 	if (session->auth_continuation) {
@@ -1199,13 +1204,16 @@ pop3_session_command(struct pop3_session *session, char *line)
 		if (strcmp(pop3_handlers[i].keyword, command.keyword) != 0)
 			continue;
 		known = true;
-		if (pop3_handlers[i].state == session->state) {
-			pop3_handlers[i].run(session, &command);
-			explicit_bzero(rest, strlen(rest));
-			return;
-		}
+		if (pop3_handlers[i].state == session->state)
+			break;
 	}
-	explicit_bzero(rest, strlen(rest));
+	if (i < ARRAY_LENGTH(pop3_handlers))
+		pop3_handlers[i].run(session, &command);
+	/* PASS's password was in both. */
+	explicit_bzero(rest, sizeof(rest));
+	explicit_bzero(line, length);
+	if (i < ARRAY_LENGTH(pop3_handlers))
+		return;
 	if (known)
 		pop3_session_reply(session, "-ERR Not allowed %s",
 		    session->state == POP3_STATE_AUTHORIZATION ?
