@@ -203,6 +203,7 @@ static void
 pop3_session_free(struct pop3_session *session)
 {
 	struct pop3_server *server = session->server;
+	struct arena *arena;
 
 	loop_timer_free(&session->delay_timer);
 	connection_free(&session->connection);
@@ -227,7 +228,9 @@ pop3_session_free(struct pop3_session *session)
 	server->session_count--;
 	if (session->closed != NULL)
 		session->closed(session->closed_context);
-	arena_free(&session->arena);
+	/* The session lives in its arena: free through a copy. */
+	arena = session->arena;
+	arena_free(&arena);
 	if (server->stopping && server->sessions == NULL &&
 	    server->stopped != NULL) {
 		void (*stopped)(void *context) = server->stopped;
