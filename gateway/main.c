@@ -16,9 +16,11 @@
  *	local users over LMTP (mailstore/lmtp_server.h), delivering into
  *	their Maildirs before it answers each recipient. With imap.listen
  *	or imaps.listen set it serves those Maildirs over IMAP4rev1
- *	(mailstore/imap_server.h); logins are slowed down and banned after
- *	failures (auth.*), and need TLS outside auth.plaintext_networks.
- *	Deliveries respect each user's quota (`sluice user quota`).
+ *	(mailstore/imap_server.h), and with pop3.listen or pop3s.listen
+ *	their INBOX over POP3 (mailstore/pop3_server.h); logins are slowed
+ *	down and banned after failures (auth.*), and need TLS outside
+ *	auth.plaintext_networks. Deliveries respect each user's quota
+ *	(`sluice user quota`).
  *
  *	-c FILE	configuration file (default $SLUICE_CONFIG, else
  *		SYSCONFDIR/sluice/sluice.conf)
@@ -39,8 +41,9 @@
  *			running deliveries finish; exit 0.
  *	HUP		reload sluice.conf: limits, log level, TLS certificate,
  *			relay domains and their destinations, lmtp.networks
- *			(for new LMTP sessions), imap.* and
- *			auth.plaintext_networks (for new IMAP sessions).
+ *			(for new LMTP sessions), imap.*, pop3.* and
+ *			auth.plaintext_networks (for new IMAP and POP3
+ *			sessions).
  *			Listener addresses need a restart (a warning says so).
  *			Then rebuild the rule set in the background; it
  *			replaces the running one only if it brings no new
@@ -71,6 +74,7 @@
 #include "mailstore/auth_throttle.h"
 #include "mailstore/auth_verify.h"
 #include "mailstore/imap_server.h"
+#include "mailstore/pop3_server.h"
 #include "mailstore/lmtp_server.h"
 #include "mailstore/mailbox_notify.h"
 #include "mailstore/mailbox_quota.h"
@@ -90,8 +94,9 @@ static struct loop_signal *signal_term, *signal_int, *signal_hup;
 static struct loop_signal *signal_usr1;
 static struct rules_loader *rules_loader;
 static struct lmtp_server *lmtp_server;
-/* IMAP, and what its logins share. */
+/* IMAP and POP3, and what their logins share. */
 static struct imap_server *imap_server;
+static struct pop3_server *pop3_server;
 static struct auth_verify *auth_verify;
 static struct auth_throttle *auth_throttle;
 static struct network_list *plaintext_networks;
@@ -232,13 +237,16 @@ drop_privileges(uid_t uid, gid_t gid, const char *user)
 	log_info("event=privileges_dropped user=%s uid=%ld", user, (long)uid);
 }
 
-/* No SMTP, LMTP or IMAP session is left. */
+/* No SMTP, LMTP, IMAP or POP3 session is left. */
 static bool
 server_idle(const struct server *s)
 {
 	return s->sessions == NULL && (lmtp_server == NULL ||
 	    lmtp_server_session_count(lmtp_server) == 0) &&
-	    (imap_server == NULL || imap_server_session_count(imap_server) == 0);
+	    (imap_server == NULL ||
+	    imap_server_session_count(imap_server) == 0) &&
+	    (pop3_server == NULL ||
+	    pop3_server_session_count(pop3_server) == 0);
 }
 
 void
@@ -299,6 +307,67 @@ imaps_accept(struct listener *listener, int fd, const char *peer,
 	imap_accept_any(listener, fd, peer, true);
 }
 
+/* A POP3 session has ended: free its listener slot. */
+static void
+pop3_session_closed(void *context)
+{
+	listener_connection_closed(context);
+	server_session_gone(&server);
+}
+
+static void
+pop3_accept_any(struct listener *listener, int fd, const char *peer,
+    bool implicit_tls)
+{
+	bool plaintext = strcmp(peer, "unix") == 0 ||
+	    network_list_contains(plaintext_networks, peer);
+
+	pop3_server_accept(pop3_server, fd, peer, implicit_tls, plaintext,
+	    pop3_session_closed, listener);
+}
+
+static void
+pop3_accept(struct listener *listener, int fd, const char *peer,
+    void *context)
+{
+	(void)context;
+	pop3_accept_any(listener, fd, peer, false);
+}
+
+static void
+pop3s_accept(struct listener *listener, int fd, const char *peer,
+    void *context)
+{
+	(void)context;
+	pop3_accept_any(listener, fd, peer, true);
+}
+
+static struct pop3_server_settings
+pop3_settings_of(const struct server_config *config)
+{
+	struct pop3_server_settings settings = {
+		.mail_root = server.mail_root,
+		.timeout_seconds = (unsigned)config->pop3->timeout,
+		.max_bad_commands = POP3_SERVER_MAX_BAD_COMMANDS,
+	};
+
+	return settings;
+}
+
+static bool
+pop3_enabled(const struct server_config *config)
+{
+	return config->pop3->listen[0] != '\0' ||
+	    config->pop3->pop3s_listen[0] != '\0';
+}
+
+static bool
+imap_enabled(const struct server_config *config)
+{
+	return config->imap->listen[0] != '\0' ||
+	    config->imap->imaps_listen[0] != '\0';
+}
+
 static struct imap_server_settings
 imap_settings_of(const struct server_config *config, const char *accounts)
 {
@@ -319,7 +388,7 @@ imap_settings_of(const struct server_config *config, const char *accounts)
 }
 
 static void
-imap_stopped(void *context)
+mail_server_stopped(void *context)
 {
 	server_session_gone(context);
 }
@@ -371,6 +440,8 @@ shutdown_deadline(void *context)
 		lmtp_server_abort(lmtp_server);
 	if (imap_server != NULL)
 		imap_server_abort(imap_server);
+	if (pop3_server != NULL)
+		pop3_server_abort(pop3_server);
 	loop_stop(server.loop);
 }
 
@@ -391,7 +462,9 @@ server_stop(int signo, void *context)
 	if (lmtp_server != NULL)
 		lmtp_server_stop(lmtp_server);
 	if (imap_server != NULL)
-		imap_server_stop(imap_server, imap_stopped, &server);
+		imap_server_stop(imap_server, mail_server_stopped, &server);
+	if (pop3_server != NULL)
+		pop3_server_stop(pop3_server, mail_server_stopped, &server);
 	if (server_idle(&server)) {
 		loop_stop(server.loop);
 		return;
@@ -476,6 +549,11 @@ server_reload_config(void)
 	    server.config->imap->imaps_listen) != 0)
 		log_warn("event=reload_partial key=imap.listen "
 		    "reason=restart_needed");
+	if (strcmp(config->pop3->listen, server.config->pop3->listen) != 0 ||
+	    strcmp(config->pop3->pop3s_listen,
+	    server.config->pop3->pop3s_listen) != 0)
+		log_warn("event=reload_partial key=pop3.listen "
+		    "reason=restart_needed");
 	if (strcmp(config->core->state_dir, server.config->core->state_dir) != 0)
 		log_warn("event=reload_partial key=state_dir "
 		    "reason=restart_needed");
@@ -490,6 +568,10 @@ server_reload_config(void)
 	    (unsigned)config->smtp->max_connections);
 	listener_set_max_connections(server.listeners, "lmtp",
 	    (unsigned)config->lmtp->max_connections);
+	listener_set_max_connections(server.listeners, "pop3",
+	    (unsigned)config->pop3->max_connections);
+	listener_set_max_connections(server.listeners, "pop3s",
+	    (unsigned)config->pop3->max_connections);
 	if (lmtp_server != NULL) {
 		struct lmtp_server_settings settings = lmtp_settings_of(config);
 
@@ -502,11 +584,20 @@ server_reload_config(void)
 		char *accounts = state_dir_accounts_path(config);
 		struct imap_server_settings settings =
 		    imap_settings_of(config, accounts);
-		struct network_list *networks;
 
 		imap_server_set_settings(imap_server, &settings);
 		imap_server_set_tls(imap_server, server.tls);
 		free(accounts);
+	}
+	if (pop3_server != NULL) {
+		struct pop3_server_settings settings = pop3_settings_of(config);
+
+		pop3_server_set_settings(pop3_server, &settings);
+		pop3_server_set_tls(pop3_server, server.tls);
+	}
+	if (auth_verify != NULL) {
+		struct network_list *networks;
+
 		/* The config checked the list already. */
 		if (network_list_parse(config->imap->plaintext_networks,
 		    &networks, &error) == 0) {
@@ -622,6 +713,16 @@ main(int argc, char **argv)
 	    (unsigned)config->imap->max_connections, uid, gid, imaps_accept,
 	    &server, &server.listeners, &error) < 0)
 		log_fatalx("event=start_failed error=imaps.listen %s", error);
+	if (config->pop3->listen[0] != '\0' &&
+	    listener_open(server.loop, config->pop3->listen, "pop3",
+	    (unsigned)config->pop3->max_connections, uid, gid, pop3_accept,
+	    &server, &server.listeners, &error) < 0)
+		log_fatalx("event=start_failed error=pop3.listen %s", error);
+	if (config->pop3->pop3s_listen[0] != '\0' &&
+	    listener_open(server.loop, config->pop3->pop3s_listen, "pop3s",
+	    (unsigned)config->pop3->max_connections, uid, gid, pop3s_accept,
+	    &server, &server.listeners, &error) < 0)
+		log_fatalx("event=start_failed error=pop3s.listen %s", error);
 	if (server.listeners == NULL)
 		log_warn("event=no_listeners hint=set smtp.listen");
 	write_pid_file(config->pid_file, uid, gid);
@@ -667,21 +768,32 @@ main(int argc, char **argv)
 		free(accounts_path);
 	}
 
-	if (config->imap->listen[0] != '\0' ||
-	    config->imap->imaps_listen[0] != '\0') {
+	if (imap_enabled(config) || pop3_enabled(config)) {
 		char *accounts = state_dir_accounts_path(config);
-		struct imap_server_settings settings =
-		    imap_settings_of(config, accounts);
 
 		if (auth_verify_new(accounts, &auth_verify, &error) < 0 ||
 		    network_list_parse(config->imap->plaintext_networks,
 		    &plaintext_networks, &error) < 0)
 			log_fatalx("event=start_failed error=%s", error);
 		auth_throttle = auth_throttle_new(config->auth);
+		free(accounts);
+	}
+	if (imap_enabled(config)) {
+		char *accounts = state_dir_accounts_path(config);
+		struct imap_server_settings settings =
+		    imap_settings_of(config, accounts);
+
 		imap_server = imap_server_new(server.loop, server.io_workers,
 		    server.notify, auth_verify, auth_throttle, &settings);
 		imap_server_set_tls(imap_server, server.tls);
 		free(accounts);
+	}
+	if (pop3_enabled(config)) {
+		struct pop3_server_settings settings = pop3_settings_of(config);
+
+		pop3_server = pop3_server_new(server.loop, server.io_workers,
+		    server.notify, auth_verify, auth_throttle, &settings);
+		pop3_server_set_tls(pop3_server, server.tls);
 	}
 
 	shutdown_timer = loop_timer_new(server.loop, shutdown_deadline, NULL);
@@ -707,6 +819,8 @@ main(int argc, char **argv)
 		lmtp_server_abort(lmtp_server);
 	if (imap_server != NULL)
 		imap_server_abort(imap_server);
+	if (pop3_server != NULL)
+		pop3_server_abort(pop3_server);
 	rules_loader_free(&rules_loader); /* a build in flight is dropped */
 	worker_pool_free(&server.workers);
 	worker_pool_free(&server.io_workers);
@@ -714,6 +828,7 @@ main(int argc, char **argv)
 	 * listeners its sessions report to. */
 	lmtp_server_free(&lmtp_server);
 	imap_server_free(&imap_server);
+	pop3_server_free(&pop3_server);
 	auth_verify_free(&auth_verify);
 	auth_throttle_free(&auth_throttle);
 	network_list_free(&plaintext_networks);

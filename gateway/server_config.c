@@ -137,6 +137,23 @@ static const struct settings_section imap_section = {
 	sizeof(struct imap_settings),
 };
 
+#define POP3(field) offsetof(struct pop3_settings, field)
+static const struct setting pop3_table[] = {
+	{ "pop3.listen", SETTING_STRING, POP3(listen), 0, 0, "",
+	    "POP3 addresses (STLS offered when tls.cert is set): HOST:PORT, [IPv6]:PORT or unix:PATH, comma-separated; empty disables.", NULL },
+	{ "pop3s.listen", SETTING_STRING, POP3(pop3s_listen), 0, 0, "",
+	    "POP3 addresses with implicit TLS (port 995 in production); needs tls.cert. Empty disables.", NULL },
+	{ "pop3.max_connections", SETTING_INT, POP3(max_connections), 1,
+	    100000, "1000", "Simultaneous POP3 connections per listener.",
+	    NULL },
+	{ "pop3.timeout", SETTING_DURATION, POP3(timeout), 60, 86400, "10m",
+	    "Closes a POP3 session that sends nothing for this long (RFC 1939 asks for at least 10 minutes); nothing it marked with DELE is deleted.", NULL },
+};
+static const struct settings_section pop3_section = {
+	"pop3", pop3_table, ARRAY_LENGTH(pop3_table),
+	sizeof(struct pop3_settings),
+};
+
 #define TLS(field) offsetof(struct tls_settings, field)
 static const struct setting tls_table[] = {
 	{ "tls.cert", SETTING_STRING, TLS(cert), 0, 0, "",
@@ -223,6 +240,7 @@ static const struct settings_section relay_section = {
 
 static const struct settings_section *const server_sections[] = {
 	&core_section, &smtp_section, &lmtp_section, &imap_section,
+	&pop3_section,
 	&auth_throttle_settings_section, &tls_section,
 	&queue_section, &rules_section, &relay_section,
 };
@@ -238,6 +256,7 @@ server_config_new(void)
 	config->smtp = settings_section_values(config->settings, &smtp_section);
 	config->lmtp = settings_section_values(config->settings, &lmtp_section);
 	config->imap = settings_section_values(config->settings, &imap_section);
+	config->pop3 = settings_section_values(config->settings, &pop3_section);
 	config->auth = settings_section_values(config->settings,
 	    &auth_throttle_settings_section);
 	config->tls = settings_section_values(config->settings, &tls_section);
@@ -441,6 +460,12 @@ server_config_finish(struct server_config *config, const char **error_r)
 	if ((config->imap->imaps_listen[0] != '\0') &&
 	    config->tls->cert[0] == '\0') {
 		*error_r = error_set("%s: imaps.listen needs tls.cert and "
+		    "tls.key", config->path);
+		return -1;
+	}
+	if ((config->pop3->pop3s_listen[0] != '\0') &&
+	    config->tls->cert[0] == '\0') {
+		*error_r = error_set("%s: pop3s.listen needs tls.cert and "
 		    "tls.key", config->path);
 		return -1;
 	}

@@ -70,6 +70,15 @@ struct imap_settings {
 	char *plaintext_networks;
 };
 
+/* The POP3 server (mailstore/pop3_server.h); logins share auth.* and
+ * auth.plaintext_networks with IMAP. */
+struct pop3_settings {
+	char *listen;
+	char *pop3s_listen;
+	int64_t max_connections;
+	int64_t timeout;
+};
+
 struct tls_settings {
 	char *cert;
 	char *key;
@@ -122,6 +131,7 @@ struct server_config {
 	const struct smtp_settings *smtp;
 	const struct lmtp_settings *lmtp;
 	const struct imap_settings *imap;
+	const struct pop3_settings *pop3;
 	const struct auth_throttle_settings *auth;
 	const struct tls_settings *tls;
 	const struct queue_settings *queue;

@@ -27,7 +27,9 @@ mailstore_libsluice_mailstore_a_SOURCES = \
 	mailstore/mailbox_index.c mailstore/mailbox_index.h \
 	mailstore/imap_parser.c mailstore/imap_parser.h \
 	mailstore/imap_sequence.c mailstore/imap_sequence.h \
-	mailstore/imap_fetch_items.c mailstore/imap_fetch_items.h
+	mailstore/imap_fetch_items.c mailstore/imap_fetch_items.h \
+	mailstore/pop3_command.c mailstore/pop3_command.h \
+	mailstore/pop3_server.c mailstore/pop3_server.h
 
 check_PROGRAMS += \
 	tests/unit/test_user_accounts \
@@ -48,7 +50,8 @@ check_PROGRAMS += \
 	tests/unit/test_mailbox_index \
 	tests/unit/test_imap_parser \
 	tests/unit/test_imap_sequence \
-	tests/unit/test_imap_fetch_items
+	tests/unit/test_imap_fetch_items \
+	tests/unit/test_pop3_command
 tests_unit_test_user_accounts_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_account_database_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_aliases_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
@@ -68,3 +71,4 @@ tests_unit_test_mailbox_index_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_imap_parser_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_imap_sequence_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
 tests_unit_test_imap_fetch_items_LDADD = mailstore/libsluice_mailstore.a $(LDADD)
+tests_unit_test_pop3_command_LDADD = mailstore/libsluice_mailstore.a $(LDADD)

@@ -19,7 +19,8 @@ noinst_PROGRAMS += \
 	tests/fuzz/fuzz_rule_prefilter \
 	tests/fuzz/fuzz_received \
 	tests/fuzz/fuzz_rule_html \
-	tests/fuzz/fuzz_imap_parser
+	tests/fuzz/fuzz_imap_parser \
+	tests/fuzz/fuzz_pop3_command
 
 tests_fuzz_fuzz_line_reader_SOURCES = tests/fuzz/fuzz_line_reader.c \
 	tests/unit/trickle_input.c tests/unit/trickle_input.h \
@@ -101,4 +102,11 @@ tests_fuzz_fuzz_imap_parser_SOURCES = tests/fuzz/fuzz_imap_parser.c \
 tests_fuzz_fuzz_imap_parser_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_imap_parser_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_imap_parser_LDADD = lib/libsluice_lib.a
+
+tests_fuzz_fuzz_pop3_command_SOURCES = tests/fuzz/fuzz_pop3_command.c \
+	tests/unit/trickle_input.c tests/unit/trickle_input.h \
+	mailstore/pop3_command.c
+tests_fuzz_fuzz_pop3_command_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_pop3_command_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_pop3_command_LDADD = lib/libsluice_lib.a
 endif
