@@ -125,7 +125,9 @@ arena_strndup(struct arena *arena, const char *s, size_t length)
 {
 	char *p = arena_alloc(arena, length + 1);
 
-	memcpy(p, s, length);
+	/* s may be NULL for an empty string (an empty buffer's data). */
+	if (length > 0)
+		memcpy(p, s, length);
 	return p;
 }
 

@@ -204,7 +204,13 @@ imap_session_free(struct imap_session *session)
 	if (session->closed != NULL)
 		session->closed(session->closed_context);
 	arena_free(&session->command_arena);
-	arena_free(&session->arena);
+	{
+		/* The session lives in its own arena: free through a copy,
+		 * not through a field of the memory being freed. */
+		struct arena *arena = session->arena;
+
+		arena_free(&arena);
+	}
 	if (server->stopping && server->sessions == NULL &&
 	    server->stopped != NULL) {
 		void (*stopped)(void *context) = server->stopped;
