@@ -8,7 +8,8 @@
  * DESCRIPTION
  *	Creates DIR (which must not exist or be empty) with sluice.conf
  *	listening on 127.0.0.1 high ports (N defaults to 2500: SMTP on
- *	N+25, LMTP on N+24, IMAP on N+143, IMAPS on N+993),
+ *	N+25, LMTP on N+24, IMAP on N+143, IMAPS on N+993, POP3 on N+110,
+ *	POP3S on N+995),
  *	a state directory DIR/state, a self-signed certificate for NAME
  *	(default sluice.example.test) under DIR/tls, the local domain
  *	example.test and the user demo@example.test with a random password,
@@ -180,14 +181,16 @@ sluice_init_write_config(const char *path, const char *dir,
 	    "# Local delivery for an MTA in front (LMTP), and mailbox access.\n"
 	    "lmtp.listen = 127.0.0.1:%ld\n"
 	    "imap.listen = 127.0.0.1:%ld\n"
-	    "imaps.listen = 127.0.0.1:%ld\n\n"
+	    "imaps.listen = 127.0.0.1:%ld\n"
+	    "pop3.listen = 127.0.0.1:%ld\n"
+	    "pop3s.listen = 127.0.0.1:%ld\n\n"
 	    "# Self-signed demo certificate for STARTTLS and implicit TLS.\n"
 	    "tls.cert = %s/tls/cert.pem\n"
 	    "tls.key = %s/tls/key.pem\n",
 	    date, hostname, dir,
 	    geteuid() == 0 ? "# sluiced drops root to this account.\nuser = sluice\n" :
 	    "", port_base + 25, port_base + 24, port_base + 143,
-	    port_base + 993, dir, dir);
+	    port_base + 993, port_base + 110, port_base + 995, dir, dir);
 	return fclose(out) == 0 ? 0 : -1;
 }
 
@@ -293,11 +296,13 @@ sluice_init_main(struct cli_context *context, int argc, char **argv)
 	    "  password %s\n"
 	    "Start:  sluiced -f -c %s\n"
 	    "Send:   swaks --server 127.0.0.1:%ld --to %s\n"
-	    "Read:   IMAP on 127.0.0.1:%ld (STARTTLS), 127.0.0.1:%ld (TLS)\n"
+	    "Read:   IMAP on 127.0.0.1:%ld (STARTTLS), 127.0.0.1:%ld (TLS);\n"
+	    "        POP3 on 127.0.0.1:%ld (STLS), 127.0.0.1:%ld (TLS)\n"
 	    "Mail:   %s/state/mail/%s/demo/Maildir/\n",
 	    path, SLUICE_INIT_DOMAIN, SLUICE_INIT_USER, password, path,
 	    port_base + 25, SLUICE_INIT_USER, port_base + 143,
-	    port_base + 993, dir, SLUICE_INIT_DOMAIN);
+	    port_base + 993, port_base + 110, port_base + 995, dir,
+	    SLUICE_INIT_DOMAIN);
 	free(password);
 	return 0;
 }
