@@ -369,13 +369,33 @@ imap_fetch_one(struct imap_session *session, struct imap_fetch_state *state,
 	return ret;
 }
 
+/* A mod-sequence-value (RFC 7162): 1..2^63-1 in decimal digits. */
+static bool
+imap_arg_modseq(const struct imap_arg *arg, uint64_t *modseq_r)
+{
+	const char *p;
+	uint64_t value = 0;
+
+	if (arg->type != IMAP_ARG_ATOM || arg->text[0] == '\0' ||
+	    arg->text[0] == '0' || strlen(arg->text) > 19)
+		return false;
+	for (p = arg->text; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		value = value * 10 + (uint64_t)(*p - '0');
+	}
+	if (value > (uint64_t)INT64_MAX)
+		return false;
+	*modseq_r = value;
+	return true;
+}
+
 /* "(CHANGEDSINCE n)" after the items. */
 static int
 imap_fetch_modifiers(struct imap_session *session,
     struct imap_fetch_state *state)
 {
 	const struct imap_arg *modifiers;
-	uint32_t high, low;
 
 	if (session->arg_count == 2)
 		return 0;
@@ -387,12 +407,10 @@ imap_fetch_modifiers(struct imap_session *session,
 		imap_session_bad(session, "Unknown FETCH modifier");
 		return -1;
 	}
-	/* mod-sequence-value: up to 63 bits. */
-	if (sscanf(modifiers->list[1].text, "%u%u", &high, &low) < 1) {
+	if (!imap_arg_modseq(&modifiers->list[1], &state->changed_since)) {
 		imap_session_bad(session, "Invalid CHANGEDSINCE value");
 		return -1;
 	}
-	state->changed_since = strtoull(modifiers->list[1].text, NULL, 10);
 	session->condstore = true;
 	return 0;
 }
@@ -474,6 +492,7 @@ imap_command_store(struct imap_session *session)
 	enum mailbox_store_mode mode;
 	const char *item, *keywords, *error;
 	uint64_t unchanged_since = 0;
+	bool unchanged_zero = false;
 	uint32_t *uids, *modified;
 	size_t next = 1, changed_count, modified_count, i;
 	unsigned flags;
@@ -487,13 +506,15 @@ imap_command_store(struct imap_session *session)
 	}
 	if (session->arg_count >= 2 && args[1].type == IMAP_ARG_LIST) {
 		/* (UNCHANGEDSINCE n), RFC 7162 3.1.3. */
+		/* UNCHANGEDSINCE 0 is allowed: no message is unchanged. */
 		if (args[1].list_count != 2 ||
 		    !imap_arg_is_atom(&args[1].list[0], "UNCHANGEDSINCE") ||
-		    args[1].list[1].type != IMAP_ARG_ATOM) {
+		    (!imap_arg_modseq(&args[1].list[1], &unchanged_since) &&
+		    !(unchanged_zero = imap_arg_is_atom(&args[1].list[1],
+		    "0")))) {
 			imap_session_bad(session, "Unknown STORE modifier");
 			return IMAP_RESULT_DONE;
 		}
-		unchanged_since = strtoull(args[1].list[1].text, NULL, 10);
 		session->condstore = true;
 		next = 2;
 	}
@@ -531,8 +552,14 @@ imap_command_store(struct imap_session *session)
 	    sizeof(*uids));
 	for (i = 0; i < targets.count; i++)
 		uids[i] = targets.messages[i]->uid;
-	if (mailbox_index_store(session->index, session->view->name, uids,
-	    targets.count, mode, flags, keywords, unchanged_since,
+	if (unchanged_zero) {
+		/* Every message has a modseq above 0: all fail the test. */
+		changed = NULL;
+		changed_count = 0;
+		modified = uids;
+		modified_count = targets.count;
+	} else if (mailbox_index_store(session->index, session->view->name,
+	    uids, targets.count, mode, flags, keywords, unchanged_since,
 	    session->command_arena, &changed, &changed_count, &modified,
 	    &modified_count, &error) < 0) {
 		log_warn("event=imap_store_failed session=%s user=%s "
