@@ -174,8 +174,8 @@ int mailbox_index_changes(struct mailbox_index *index, const char *name,
  * it right after one (the same command's mailbox_index_changes).
  * *messages_r (into arena) gets the *count_r messages found, ascending;
  * UIDs the index lacks are skipped. Costs one range query per run of
- * consecutive UIDs, or one over the span first..last UID when there are
- * many runs: O(requested), not O(folder), for a small set. */
+ * consecutive UIDs, or one over the span first..last UID when that span
+ * is dense (at most 3 UIDs per run): O(requested), not O(folder). */
 int mailbox_index_messages(struct mailbox_index *index, const char *name,
     const uint32_t *uids, size_t uid_count, struct arena *arena,
     struct mailbox_message **messages_r, size_t *count_r,
