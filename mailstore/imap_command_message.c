@@ -3,8 +3,10 @@
  * (UIDPLUS), with CONDSTORE's CHANGEDSINCE, UNCHANGEDSINCE and MODSEQ.
  *
  * DESIGN: a command resolves its sequence set against the session's
- * view (sequence numbers are view positions), reads the messages'
- * index data once (mailbox_index_changes since 0), and for FETCH reads
+ * view (sequence numbers are view positions), syncs the view once and
+ * reads the index data of just the messages it names
+ * (mailbox_index_messages, no second sync; SEARCH reads every message of
+ * the view that way), and for FETCH reads
  * each file only when an item needs its bytes, converting the stored LF
  * line ends to the CRLF the client counts in. FETCH writes at most
  * IMAP_SESSION_OUTPUT_SLICE bytes per run and continues where it
@@ -33,29 +35,32 @@ struct imap_targets {
 	size_t count;
 };
 
-/* Finds the index data of every message of the view (NULL for one the
- * index no longer has). */
+/* Finds the index data of the messages at the count ascending view
+ * positions (NULL for one the index no longer has), without a sync: the
+ * command synced the view just before. */
 static int
-imap_view_messages(struct imap_session *session, struct arena *arena,
-    struct mailbox_message ***messages_r, const char **error_r)
+imap_view_messages(struct imap_session *session, const uint32_t *positions,
+    size_t count, struct arena *arena, struct mailbox_message ***messages_r,
+    const char **error_r)
 {
 	struct imap_view *view = session->view;
-	struct mailbox_changes all;
-	struct mailbox_message **messages;
-	size_t i, j = 0;
+	struct mailbox_message **messages, *found;
+	uint32_t *uids;
+	size_t found_count, i, j = 0;
 
-	if (mailbox_index_changes(session->index, view->name, 0, arena, &all,
-	    error_r) < 0)
+	uids = arena_array(arena, MAX(count, 1), sizeof(*uids));
+	for (i = 0; i < count; i++)
+		uids[i] = view->uids[positions[i]];
+	if (mailbox_index_messages(session->index, view->name, uids, count,
+	    arena, &found, &found_count, error_r) < 0)
 		return -1;
-	messages = arena_array(arena, MAX(view->count, 1), sizeof(*messages));
+	messages = arena_array(arena, MAX(count, 1), sizeof(*messages));
 	/* Both are ascending by UID: one merge. */
-	for (i = 0; i < view->count; i++) {
-		while (j < all.message_count &&
-		    all.messages[j].uid < view->uids[i])
+	for (i = 0; i < count; i++) {
+		while (j < found_count && found[j].uid < uids[i])
 			j++;
-		messages[i] = j < all.message_count &&
-		    all.messages[j].uid == view->uids[i] ? &all.messages[j] :
-		    NULL;
+		messages[i] = j < found_count && found[j].uid == uids[i] ?
+		    &found[j] : NULL;
 	}
 	*messages_r = messages;
 	return 0;
@@ -69,10 +74,10 @@ imap_resolve_targets(struct imap_session *session, const char *set_text,
 {
 	struct imap_view *view = session->view;
 	struct imap_sequence_set *set;
-	struct mailbox_message **all;
-	uint32_t *numbers;
+	struct mailbox_message **found;
+	uint32_t *numbers, *positions;
 	const char *error;
-	size_t count, i;
+	size_t count, position_count = 0, i;
 	ssize_t position;
 
 	memset(targets_r, 0, sizeof(*targets_r));
@@ -97,8 +102,17 @@ imap_resolve_targets(struct imap_session *session, const char *set_text,
 		imap_sequence_select(set, NULL, view->count, 0,
 		    session->command_arena, &numbers, &count);
 	}
-	if (imap_view_messages(session, session->command_arena, &all,
-	    &error) < 0) {
+	/* The view positions, ascending as the numbers are. */
+	positions = arena_array(session->command_arena, MAX(count, 1),
+	    sizeof(*positions));
+	for (i = 0; i < count; i++) {
+		position = session->uid_command ?
+		    imap_view_find(view, numbers[i]) : (ssize_t)numbers[i] - 1;
+		if (position >= 0)
+			positions[position_count++] = (uint32_t)position;
+	}
+	if (imap_view_messages(session, positions, position_count,
+	    session->command_arena, &found, &error) < 0) {
 		log_warn("event=imap_index_failed session=%s user=%s "
 		    "error=\"%s\"", session->id, session->user, error);
 		imap_session_tagged(session, "NO", " [SERVERBUG] Internal "
@@ -106,17 +120,14 @@ imap_resolve_targets(struct imap_session *session, const char *set_text,
 		return -1;
 	}
 	targets_r->messages = arena_array(session->command_arena,
-	    MAX(count, 1), sizeof(*targets_r->messages));
+	    MAX(position_count, 1), sizeof(*targets_r->messages));
 	targets_r->sequences = arena_array(session->command_arena,
-	    MAX(count, 1), sizeof(*targets_r->sequences));
-	for (i = 0; i < count; i++) {
-		position = session->uid_command ?
-		    imap_view_find(view, numbers[i]) : (ssize_t)numbers[i] - 1;
-		if (position < 0 || all[position] == NULL)
+	    MAX(position_count, 1), sizeof(*targets_r->sequences));
+	for (i = 0; i < position_count; i++) {
+		if (found[i] == NULL)
 			continue; /* expunged meanwhile */
-		targets_r->messages[targets_r->count] = all[position];
-		targets_r->sequences[targets_r->count] =
-		    (uint32_t)position + 1;
+		targets_r->messages[targets_r->count] = found[i];
+		targets_r->sequences[targets_r->count] = positions[i] + 1;
 		targets_r->count++;
 	}
 	return 0;
@@ -683,6 +694,7 @@ imap_command_search(struct imap_session *session)
 	struct mailbox_message **all;
 	struct imap_search *search;
 	struct buffer line;
+	uint32_t *positions;
 	const char *error;
 	uint64_t highest = 0;
 	size_t i;
@@ -696,10 +708,17 @@ imap_command_search(struct imap_session *session)
 			imap_session_bad(session, error);
 		return IMAP_RESULT_DONE;
 	}
-	if (imap_session_sync_view(session, session->uid_command,
-	    &error) < 0 ||
-	    imap_view_messages(session, session->command_arena, &all,
-	    &error) < 0) {
+	ret = imap_session_sync_view(session, session->uid_command, &error);
+	if (ret == 0) {
+		/* SEARCH needs every message of the view. */
+		positions = arena_array(session->command_arena,
+		    MAX(view->count, 1), sizeof(*positions));
+		for (i = 0; i < view->count; i++)
+			positions[i] = (uint32_t)i;
+		ret = imap_view_messages(session, positions, view->count,
+		    session->command_arena, &all, &error);
+	}
+	if (ret < 0) {
 		log_warn("event=imap_search_failed session=%s error=\"%s\"",
 		    session->id, error);
 		imap_session_tagged(session, "NO", " [SERVERBUG] SEARCH "

@@ -11,8 +11,10 @@
  * their modseq) so a session can catch up.
  *
  * The Maildir stays the truth. A sync (every call below that reads a
- * folder starts with one; it scans only when new/ or cur/ changed since
- * the last scan, or changed less than 2 seconds before it) moves files
+ * folder starts with one, except mailbox_index_messages; it scans only
+ * when new/ or cur/ changed since the last scan other than by sluice's own
+ * write calls, or changed less than a safety window before it: 100 ms
+ * for nanosecond mtimes, 2 s for whole-second ones) moves files
  * from new/ to cur/, naming them "BASE,U=UID:2,FLAGS" (BASE as delivered,
  * e.g. "1764057531.M1P2Q3R0.host,S=1234"), takes in files that appeared
  * or vanished and flag letters other Maildir tools changed, and keeps
@@ -166,6 +168,22 @@ int mailbox_index_status(struct mailbox_index *index, const char *name,
 int mailbox_index_changes(struct mailbox_index *index, const char *name,
     uint64_t since_modseq, struct arena *arena,
     struct mailbox_changes *changes_r, const char **error_r);
+
+/* The index data of the messages with the given UIDs (strictly
+ * ascending, else EINVAL) as the index holds them now: no sync, so call
+ * it right after one (the same command's mailbox_index_changes).
+ * *messages_r (into arena) gets the *count_r messages found, ascending;
+ * UIDs the index lacks are skipped. Costs one range query per run of
+ * consecutive UIDs, or one over the span first..last UID when that span
+ * is dense (at most 3 UIDs per run): O(requested), not O(folder). */
+int mailbox_index_messages(struct mailbox_index *index, const char *name,
+    const uint32_t *uids, size_t uid_count, struct arena *arena,
+    struct mailbox_message **messages_r, size_t *count_r,
+    const char **error_r);
+
+/* How many full scans of a folder's directories this handle has made
+ * (for tests and diagnostics). */
+uint64_t mailbox_index_scan_count(const struct mailbox_index *index);
 
 /* Appends a message given in wire form (CRLF; stored with LF) to folder
  * name with flags, keywords (space-separated, may be NULL) and

@@ -5,6 +5,7 @@
 #include "tests/unit/harness.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -734,6 +735,20 @@ test_usage(void)
 	mailbox_index_close(&index);
 }
 
+/* Drops count small files into maildir's new/, as a delivery would. */
+static void
+fill_new(const char *maildir, size_t count)
+{
+	char dir[PATH_MAX + 8], name[64];
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "%s/new", maildir);
+	for (i = 0; i < count; i++) {
+		snprintf(name, sizeof(name), "17%08zu.M1P1.h,S=4", i);
+		put_file(dir, name, "abc\n");
+	}
+}
+
 static double
 elapsed_msec(const struct timespec *start)
 {
@@ -751,20 +766,16 @@ test_timing_10k(void)
 	struct mailbox_index *index;
 	struct mailbox_changes changes;
 	struct arena *arena;
-	char maildir[PATH_MAX], dir[PATH_MAX + 8], name[64];
+	char maildir[PATH_MAX], dir[PATH_MAX + 8];
 	struct timespec start, old[2];
 	const char *error;
 	double unchanged, full, first;
 	uint64_t seen;
-	size_t i;
 
 	index = open_index(new_maildir("timing", maildir, sizeof(maildir)));
 	test_require(index != NULL);
+	fill_new(maildir, 10000);
 	snprintf(dir, sizeof(dir), "%s/new", maildir);
-	for (i = 0; i < 10000; i++) {
-		snprintf(name, sizeof(name), "17%08zu.M1P1.h,S=4", i);
-		put_file(dir, name, "abc\n");
-	}
 	arena = arena_new("timing", 0);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	test_require(mailbox_index_changes(index, "INBOX", 0, arena, &changes,
@@ -806,6 +817,171 @@ test_timing_10k(void)
 	mailbox_index_close(&index);
 }
 
+/* Sets the mtimes of maildir's new/ and cur/ a minute back, with
+ * tv_nsec as given (0 looks like a whole-second filesystem). */
+static void
+age_directories(const char *maildir, long nsec)
+{
+	char dir[PATH_MAX + 8];
+	struct timespec old[2];
+
+	old[0].tv_sec = old[1].tv_sec = time(NULL) - 60;
+	old[0].tv_nsec = old[1].tv_nsec = nsec;
+	snprintf(dir, sizeof(dir), "%s/new", maildir);
+	test_require(utimensat(AT_FDCWD, dir, old, 0) == 0);
+	snprintf(dir, sizeof(dir), "%s/cur", maildir);
+	test_require(utimensat(AT_FDCWD, dir, old, 0) == 0);
+}
+
+/* Syncs INBOX through mailbox_index_changes; returns its message count. */
+static size_t
+sync_inbox(struct mailbox_index *index)
+{
+	struct mailbox_changes changes;
+	struct arena *arena = arena_new("sync", 0);
+	const char *error = NULL;
+	size_t count;
+
+	if (mailbox_index_changes(index, "INBOX", 0, arena, &changes,
+	    &error) < 0)
+		test_fail(__FILE__, __LINE__, "changes: %s", error);
+	count = changes.message_count;
+	arena_free(&arena);
+	return count;
+}
+
+/* sluice's own STOREs, APPENDs, EXPUNGEs and MOVEs on a large settled
+ * folder do not rescan it; other programs' changes still do. */
+static void
+test_own_changes_no_rescan(void)
+{
+	struct mailbox_index *index;
+	struct mailbox_message *changed;
+	struct arena *arena;
+	char maildir[PATH_MAX], dir[PATH_MAX + 8];
+	uint32_t *modified, *expunged, *from, *to, uid, uidvalidity;
+	size_t changed_count, modified_count, count, i;
+	const char *error;
+	uint64_t scans;
+
+	index = open_index(new_maildir("own", maildir, sizeof(maildir)));
+	test_require(index != NULL);
+	fill_new(maildir, 2000);
+	test_assert_int(sync_inbox(index), 2000);
+	/* Nanosecond mtimes older than the window: one scan settles. */
+	age_directories(maildir, 123456789);
+	test_assert_int(sync_inbox(index), 2000);
+	scans = mailbox_index_scan_count(index);
+	test_assert_int(sync_inbox(index), 2000);
+	test_assert_int(mailbox_index_scan_count(index), scans);
+
+	arena = arena_new("own", 0);
+	for (i = 0; i < 100; i++) {
+		uid = (uint32_t)(i % 50) + 1;
+		test_require(mailbox_index_store(index, "INBOX", &uid, 1,
+		    i < 50 ? MAILBOX_STORE_ADD : MAILBOX_STORE_REMOVE,
+		    MAILBOX_FLAG_FLAGGED, NULL, 0, arena, &changed,
+		    &changed_count, &modified, &modified_count, &error) == 0);
+		test_assert_int(changed_count, 1);
+		test_assert_int(sync_inbox(index), 2000);
+	}
+	test_assert_int(mailbox_index_scan_count(index), scans);
+	for (i = 0; i < 5; i++) {
+		uid = append(index, "INBOX", "appended\n",
+		    MAILBOX_FLAG_DELETED, NULL);
+		test_assert_int(sync_inbox(index), 2001 + i);
+	}
+	test_require(mailbox_index_expunge(index, "INBOX", NULL, 0, arena,
+	    &expunged, &count, &error) == 0);
+	test_assert_int(count, 5);
+	test_assert_int(sync_inbox(index), 2000);
+	uid = 7;
+	test_require(mailbox_index_copy(index, "INBOX", &uid, 1, "Trash",
+	    true, arena, &uidvalidity, &from, &to, &count, &error) == 0);
+	test_assert_int(count, 1);
+	test_assert_int(sync_inbox(index), 1999);
+	test_assert_int(mailbox_index_scan_count(index), scans);
+
+	/* Another program's change to cur/ is still found: it gets a
+	 * later timestamp than the one stored after our last change. */
+	snprintf(dir, sizeof(dir), "%s/cur", maildir);
+	put_file(dir, "1800000000.M9P9.h:2,S", "other\n");
+	test_assert_int(sync_inbox(index), 2000);
+	test_assert(mailbox_index_scan_count(index) > scans);
+
+	/* Whole-second mtimes: own changes keep the old rule and cause one
+	 * more scan. */
+	age_directories(maildir, 0);
+	(void)sync_inbox(index);
+	scans = mailbox_index_scan_count(index);
+	uid = 1;
+	test_require(mailbox_index_store(index, "INBOX", &uid, 1,
+	    MAILBOX_STORE_ADD, MAILBOX_FLAG_SEEN, NULL, 0, arena, &changed,
+	    &changed_count, &modified, &modified_count, &error) == 0);
+	(void)sync_inbox(index);
+	test_assert(mailbox_index_scan_count(index) > scans);
+	arena_free(&arena);
+	mailbox_index_close(&index);
+}
+
+/* mailbox_index_messages: runs, gaps, missing UIDs, the span fallback. */
+static void
+test_messages_lookup(void)
+{
+	struct mailbox_index *index;
+	struct mailbox_message *messages;
+	struct arena *arena;
+	char maildir[PATH_MAX], text[32];
+	uint32_t uids[400];
+	const char *error;
+	size_t count, i;
+
+	index = open_index(new_maildir("lookup", maildir, sizeof(maildir)));
+	test_require(index != NULL);
+	for (i = 0; i < 300; i++) {
+		snprintf(text, sizeof(text), "message %zu\n", i + 1);
+		(void)append(index, "INBOX", text, i % 2 == 0 ?
+		    MAILBOX_FLAG_SEEN : 0, i == 4 ? "$Junk" : NULL);
+	}
+	arena = arena_new("lookup", 0);
+	/* Two runs and a single UID, one missing (400). */
+	uids[0] = 3; uids[1] = 4; uids[2] = 5; uids[3] = 9; uids[4] = 10;
+	uids[5] = 400;
+	test_require(mailbox_index_messages(index, "INBOX", uids, 6, arena,
+	    &messages, &count, &error) == 0);
+	test_require(count == 5);
+	test_assert_int(messages[0].uid, 3);
+	test_assert_int(messages[0].flags, MAILBOX_FLAG_SEEN);
+	test_assert_int(messages[2].uid, 5);
+	test_assert_string(messages[2].keywords, "$Junk");
+	test_assert_int(messages[2].size_crlf, strlen("message 5\r\n"));
+	test_assert_int(messages[4].uid, 10);
+	test_assert_int(messages[4].flags, 0);
+	test_assert(messages[4].file_name != NULL &&
+	    strstr(messages[4].file_name, ",U=10:2,") != NULL);
+	/* Every other UID: past the run limit, one query over the span. */
+	for (i = 0; i < 150; i++)
+		uids[i] = (uint32_t)(2 * i + 2);
+	test_require(mailbox_index_messages(index, "INBOX", uids, 150, arena,
+	    &messages, &count, &error) == 0);
+	test_require(count == 150);
+	for (i = 0; i < 150; i++)
+		test_assert_int(messages[i].uid, 2 * i + 2);
+	/* Nothing asked, nothing found; bad input refused. */
+	test_require(mailbox_index_messages(index, "INBOX", uids, 0, arena,
+	    &messages, &count, &error) == 0);
+	test_assert_int(count, 0);
+	uids[0] = 5; uids[1] = 5;
+	test_assert_int(mailbox_index_messages(index, "INBOX", uids, 2,
+	    arena, &messages, &count, &error), -1);
+	test_assert_int(errno, EINVAL);
+	test_assert_int(mailbox_index_messages(index, "Nowhere", uids, 1,
+	    arena, &messages, &count, &error), -1);
+	test_assert_int(errno, ENOENT);
+	arena_free(&arena);
+	mailbox_index_close(&index);
+}
+
 int
 main(void)
 {
@@ -823,6 +999,8 @@ main(void)
 		TEST_CASE(test_names),
 		TEST_CASE(test_usage),
 		TEST_CASE(test_timing_10k),
+		TEST_CASE(test_own_changes_no_rescan),
+		TEST_CASE(test_messages_lookup),
 	};
 
 	return test_main(cases, ARRAY_LENGTH(cases));
