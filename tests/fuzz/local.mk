@@ -20,7 +20,8 @@ noinst_PROGRAMS += \
 	tests/fuzz/fuzz_received \
 	tests/fuzz/fuzz_rule_html \
 	tests/fuzz/fuzz_imap_parser \
-	tests/fuzz/fuzz_pop3_command
+	tests/fuzz/fuzz_pop3_command \
+	tests/fuzz/fuzz_bayes_tokenize
 
 tests_fuzz_fuzz_line_reader_SOURCES = tests/fuzz/fuzz_line_reader.c \
 	tests/unit/trickle_input.c tests/unit/trickle_input.h \
@@ -109,4 +110,11 @@ tests_fuzz_fuzz_pop3_command_SOURCES = tests/fuzz/fuzz_pop3_command.c \
 tests_fuzz_fuzz_pop3_command_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_pop3_command_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 tests_fuzz_fuzz_pop3_command_LDADD = lib/libsluice_lib.a
+
+tests_fuzz_fuzz_bayes_tokenize_SOURCES = tests/fuzz/fuzz_bayes_tokenize.c \
+	bayes/bayes_tokenize.c
+tests_fuzz_fuzz_bayes_tokenize_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_bayes_tokenize_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+tests_fuzz_fuzz_bayes_tokenize_LDADD = lib/libsluice_lib.a
+
 endif
