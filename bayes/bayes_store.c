@@ -118,3 +118,16 @@ bayes_store_clear(struct bayes_store *store, const char **error_r)
 {
 	return store->backend->clear(store, error_r);
 }
+
+int
+bayes_store_batch_begin(struct bayes_store *store, const char **error_r)
+{
+	return store->backend->batch_begin(store, error_r);
+}
+
+int
+bayes_store_batch_end(struct bayes_store *store, bool commit,
+    const char **error_r)
+{
+	return store->backend->batch_end(store, commit, error_r);
+}

@@ -121,4 +121,19 @@ int bayes_store_restore(struct bayes_store *store, FILE *in,
 /* Deletes all tokens, totals and seen messages. Returns 0, or -1. */
 int bayes_store_clear(struct bayes_store *store, const char **error_r);
 
+/* Starts a batch: every change until bayes_store_batch_end() runs in one
+ * write transaction (sa-learn of a mailbox: one commit, not one per
+ * message). Inside a batch each call is still all-or-nothing: a failed
+ * learn undoes only itself and the batch goes on. The batch holds the
+ * database's write lock, so keep it short on a live gateway. Batches do
+ * not nest (checked with ASSERT). Returns 0, or -1 with error_r. */
+int bayes_store_batch_begin(struct bayes_store *store, const char **error_r);
+
+/* Ends the batch: commit true commits it (on failure everything since
+ * bayes_store_batch_begin() is rolled back and -1 returned with error_r);
+ * commit false rolls it back and returns 0. The batch is over either
+ * way. */
+int bayes_store_batch_end(struct bayes_store *store, bool commit,
+    const char **error_r);
+
 #endif

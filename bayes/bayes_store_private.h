@@ -31,6 +31,9 @@ struct bayes_store_backend {
 	int (*restore)(struct bayes_store *store, FILE *in,
 	    const char **error_r);
 	int (*clear)(struct bayes_store *store, const char **error_r);
+	int (*batch_begin)(struct bayes_store *store, const char **error_r);
+	int (*batch_end)(struct bayes_store *store, bool commit,
+	    const char **error_r);
 };
 
 /* Backends embed this as their first member. */

@@ -9,7 +9,7 @@
  * matches nothing). Learning upserts each distinct token once; one upsert
  * shape serves learn and relearn (subtract from the old class, add to the
  * new). Everything for one message runs in one BEGIN IMMEDIATE
- * transaction. */
+ * transaction, or in a savepoint inside a caller's batch transaction. */
 #include "bayes/bayes_store_private.h"
 
 #include "lib/alloc.h"
@@ -84,13 +84,15 @@ static const struct database_migration migrations[] = {
 	    "CREATE TRIGGER bayes_token_insert AFTER INSERT ON bayes_token"
 	    " BEGIN UPDATE bayes_total SET token_count = token_count + 1; END;"
 	    "CREATE TRIGGER bayes_token_delete AFTER DELETE ON bayes_token"
-	    " BEGIN UPDATE bayes_total SET token_count = token_count - 1; END;" },
+	    " BEGIN UPDATE bayes_total SET token_count = token_count - 1;"
+	    " END;" },
 };
 
 struct bayes_store_sqlite {
 	struct bayes_store store;
 	struct database *database;
 	char *path;
+	bool batch; /* inside bayes_store_batch_begin/end */
 };
 
 static struct bayes_store_sqlite *
@@ -117,6 +119,54 @@ statement(struct bayes_store_sqlite *s, const char *sql,
 	if (stmt == NULL)
 		*error_r = error_set("%s: %s", s->path, *error_r);
 	return stmt;
+}
+
+/* Every change runs in write_begin/write_end: its own BEGIN IMMEDIATE
+ * transaction, or inside a batch a savepoint, so a failed message rolls
+ * back alone and the batch carries on. */
+static int
+write_begin(struct bayes_store_sqlite *s, const char **error_r)
+{
+	if (s->batch)
+		return database_exec(s->database, "SAVEPOINT bayes_change",
+		    error_r);
+	return database_begin(s->database, error_r);
+}
+
+/* Commits the change when result is 0, else rolls it back; returns 0 when
+ * committed, -1 otherwise (error_r is kept from the failure). */
+static int
+write_end(struct bayes_store_sqlite *s, int result, const char **error_r)
+{
+	const char *ignored;
+
+	if (s->batch) {
+		if (result == 0 && database_exec(s->database,
+		    "RELEASE bayes_change", error_r) == 0)
+			return 0;
+		(void)database_exec(s->database, "ROLLBACK TO bayes_change;"
+		    "RELEASE bayes_change", &ignored);
+		return -1;
+	}
+	if (result == 0 && database_commit(s->database, error_r) == 0)
+		return 0;
+	database_rollback(s->database);
+	return -1;
+}
+
+/* Reads of several statements share one snapshot: a read transaction of
+ * their own, or the batch's. */
+static int
+read_begin(struct bayes_store_sqlite *s, const char **error_r)
+{
+	return s->batch ? 0 : database_exec(s->database, "BEGIN", error_r);
+}
+
+static void
+read_end(struct bayes_store_sqlite *s)
+{
+	if (!s->batch)
+		database_rollback(s->database);
 }
 
 /* Runs a statement without result rows; the statement is reset after. */
@@ -198,7 +248,7 @@ sqlite_get_counts(struct bayes_store *store, const uint64_t *tokens,
 	sorted = unique_tokens(tokens, count, &unique_count);
 	sorted_counts = alloc_array(unique_count, sizeof(*sorted_counts));
 	/* One read transaction for all batches: a consistent snapshot. */
-	if (database_exec(s->database, "BEGIN", error_r) < 0)
+	if (read_begin(s, error_r) < 0)
 		goto out_free;
 	for (done = 0; done < unique_count; done += BATCH) {
 		size_t n = MIN(unique_count - done, (size_t)BATCH);
@@ -207,8 +257,10 @@ sqlite_get_counts(struct bayes_store *store, const uint64_t *tokens,
 			goto out;
 		bind_batch(stmt, 1, sorted + done, n);
 		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-			uint64_t token = (uint64_t)sqlite3_column_int64(stmt, 0);
-			uint64_t *found = bsearch(&token, sorted + done, n,
+			uint64_t token, *found;
+
+			token = (uint64_t)sqlite3_column_int64(stmt, 0);
+			found = bsearch(&token, sorted + done, n,
 			    sizeof(*sorted), compare_token);
 
 			ASSERT(found != NULL);
@@ -231,7 +283,7 @@ sqlite_get_counts(struct bayes_store *store, const uint64_t *tokens,
 	}
 	ret = 0;
 out:
-	database_rollback(s->database);
+	read_end(s);
 out_free:
 	free(sorted_counts);
 	free(sorted);
@@ -352,16 +404,9 @@ sqlite_learn(struct bayes_store *store, const char *key,
 	int ret = -1;
 
 	unique = unique_tokens(tokens, count, &unique_count);
-	if (database_begin(s->database, error_r) < 0)
-		goto out;
-	if (learn_locked(s, key, unique, unique_count, is_spam, now,
-	    result_r, error_r) < 0 ||
-	    database_commit(s->database, error_r) < 0) {
-		database_rollback(s->database);
-		goto out;
-	}
-	ret = 0;
-out:
+	if (write_begin(s, error_r) == 0)
+		ret = write_end(s, learn_locked(s, key, unique, unique_count,
+		    is_spam, now, result_r, error_r), error_r);
 	free(unique);
 	return ret;
 }
@@ -414,17 +459,30 @@ sqlite_forget(struct bayes_store *store, const char *key,
 	int ret = -1;
 
 	unique = unique_tokens(tokens, count, &unique_count);
-	if (database_begin(s->database, error_r) < 0)
-		goto out;
-	if (forget_locked(s, key, unique, unique_count, found_r,
-	    error_r) < 0 || database_commit(s->database, error_r) < 0) {
-		database_rollback(s->database);
-		goto out;
-	}
-	ret = 0;
-out:
+	if (write_begin(s, error_r) == 0)
+		ret = write_end(s, forget_locked(s, key, unique, unique_count,
+		    found_r, error_r), error_r);
 	free(unique);
 	return ret;
+}
+
+static int
+touch_locked(struct bayes_store_sqlite *s, const uint64_t *tokens,
+    size_t count, time_t now, const char **error_r)
+{
+	sqlite3_stmt *stmt;
+	size_t done;
+
+	for (done = 0; done < count; done += BATCH) {
+		if ((stmt = statement(s, sql_touch_batch, error_r)) == NULL)
+			return -1;
+		sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now);
+		bind_batch(stmt, 2, tokens + done,
+		    MIN(count - done, (size_t)BATCH));
+		if (step_done(s, stmt, "touch tokens", error_r) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -433,31 +491,36 @@ sqlite_touch(struct bayes_store *store, const uint64_t *tokens,
 {
 	struct bayes_store_sqlite *s = sqlite_store(store);
 	uint64_t *unique;
-	size_t unique_count, done;
-	sqlite3_stmt *stmt;
+	size_t unique_count;
 	int ret = -1;
 
 	unique = unique_tokens(tokens, count, &unique_count);
-	if (database_begin(s->database, error_r) < 0)
-		goto out;
-	for (done = 0; done < unique_count; done += BATCH) {
-		if ((stmt = statement(s, sql_touch_batch, error_r)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now);
-		bind_batch(stmt, 2, unique + done,
-		    MIN(unique_count - done, (size_t)BATCH));
-		if (step_done(s, stmt, "touch tokens", error_r) < 0)
-			goto fail;
-	}
-	if (database_commit(s->database, error_r) < 0)
-		goto fail;
-	ret = 0;
-	goto out;
-fail:
-	database_rollback(s->database);
-out:
+	if (write_begin(s, error_r) == 0)
+		ret = write_end(s, touch_locked(s, unique, unique_count, now,
+		    error_r), error_r);
 	free(unique);
 	return ret;
+}
+
+static int
+expire_locked(struct bayes_store_sqlite *s, uint64_t max_tokens,
+    uint64_t *removed_r, const char **error_r)
+{
+	struct bayes_store_totals totals;
+	sqlite3_stmt *stmt;
+
+	if (sqlite_get_totals(&s->store, &totals, error_r) < 0)
+		return -1;
+	if (totals.token_count <= max_tokens)
+		return 0;
+	if ((stmt = statement(s, sql_expire, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1,
+	    (sqlite3_int64)(totals.token_count - max_tokens));
+	if (step_done(s, stmt, "expire tokens", error_r) < 0)
+		return -1;
+	*removed_r = (uint64_t)database_changes(s->database);
+	return 0;
 }
 
 static int
@@ -465,30 +528,16 @@ sqlite_expire(struct bayes_store *store, uint64_t max_tokens,
     uint64_t *removed_r, const char **error_r)
 {
 	struct bayes_store_sqlite *s = sqlite_store(store);
-	struct bayes_store_totals totals;
-	sqlite3_stmt *stmt;
 
 	*removed_r = 0;
-	if (database_begin(s->database, error_r) < 0)
+	if (write_begin(s, error_r) < 0)
 		return -1;
-	if (sqlite_get_totals(store, &totals, error_r) < 0)
-		goto fail;
-	if (totals.token_count > max_tokens) {
-		if ((stmt = statement(s, sql_expire, error_r)) == NULL)
-			goto fail;
-		sqlite3_bind_int64(stmt, 1,
-		    (sqlite3_int64)(totals.token_count - max_tokens));
-		if (step_done(s, stmt, "expire tokens", error_r) < 0)
-			goto fail;
-		*removed_r = (uint64_t)database_changes(s->database);
+	if (write_end(s, expire_locked(s, max_tokens, removed_r, error_r),
+	    error_r) < 0) {
+		*removed_r = 0;
+		return -1;
 	}
-	if (database_commit(s->database, error_r) < 0)
-		goto fail;
 	return 0;
-fail:
-	database_rollback(s->database);
-	*removed_r = 0;
-	return -1;
 }
 
 /* Writes key with bytes <= 0x20, '%' and >= 0x7f as %XX. */
@@ -547,10 +596,10 @@ sqlite_backup(struct bayes_store *store, FILE *out, const char **error_r)
 	struct bayes_store_sqlite *s = sqlite_store(store);
 	int ret;
 
-	if (database_exec(s->database, "BEGIN", error_r) < 0)
+	if (read_begin(s, error_r) < 0)
 		return -1;
 	ret = backup_locked(s, out, error_r);
-	database_rollback(s->database);
+	read_end(s);
 	if (ret == 0 && (fflush(out) != 0 || ferror(out))) {
 		*error_r = error_set_errno("bayes backup: write");
 		ret = -1;
@@ -701,8 +750,8 @@ restore_locked(struct bayes_store_sqlite *s, FILE *in, const char **error_r)
 
 		number++;
 		if (length == 0 || line[length - 1] != '\n') {
-			*error_r = error_set("bayes restore: line %lu: too long "
-			    "or unterminated", number);
+			*error_r = error_set("bayes restore: line %lu: too "
+			    "long or unterminated", number);
 			return -1;
 		}
 		line[length - 1] = '\0';
@@ -736,14 +785,9 @@ sqlite_restore(struct bayes_store *store, FILE *in, const char **error_r)
 {
 	struct bayes_store_sqlite *s = sqlite_store(store);
 
-	if (database_begin(s->database, error_r) < 0)
+	if (write_begin(s, error_r) < 0)
 		return -1;
-	if (restore_locked(s, in, error_r) < 0 ||
-	    database_commit(s->database, error_r) < 0) {
-		database_rollback(s->database);
-		return -1;
-	}
-	return 0;
+	return write_end(s, restore_locked(s, in, error_r), error_r);
 }
 
 static int
@@ -751,14 +795,37 @@ sqlite_clear(struct bayes_store *store, const char **error_r)
 {
 	struct bayes_store_sqlite *s = sqlite_store(store);
 
+	if (write_begin(s, error_r) < 0)
+		return -1;
+	return write_end(s, clear_locked(s, error_r), error_r);
+}
+
+static int
+sqlite_batch_begin(struct bayes_store *store, const char **error_r)
+{
+	struct bayes_store_sqlite *s = sqlite_store(store);
+
+	ASSERT(!s->batch);
 	if (database_begin(s->database, error_r) < 0)
 		return -1;
-	if (clear_locked(s, error_r) < 0 ||
-	    database_commit(s->database, error_r) < 0) {
-		database_rollback(s->database);
-		return -1;
-	}
+	s->batch = true;
 	return 0;
+}
+
+static int
+sqlite_batch_end(struct bayes_store *store, bool commit,
+    const char **error_r)
+{
+	struct bayes_store_sqlite *s = sqlite_store(store);
+
+	ASSERT(s->batch);
+	s->batch = false;
+	if (commit && database_commit(s->database, error_r) == 0)
+		return 0;
+	database_rollback(s->database);
+	if (!commit)
+		return 0;
+	return -1;
 }
 
 static const struct bayes_store_backend sqlite_backend = {
@@ -773,6 +840,8 @@ static const struct bayes_store_backend sqlite_backend = {
 	.backup = sqlite_backup,
 	.restore = sqlite_restore,
 	.clear = sqlite_clear,
+	.batch_begin = sqlite_batch_begin,
+	.batch_end = sqlite_batch_end,
 };
 
 int

@@ -389,6 +389,52 @@ test_bayes_store_sqlite_clear(void)
 	bayes_store_close(&store);
 }
 
+static void
+test_bayes_store_sqlite_batch(void)
+{
+	struct bayes_store *store = open_store("batch.db");
+	struct bayes_store *reader = NULL;
+	const char *error;
+	char path[512];
+	char *before;
+
+	test_require(store != NULL);
+	snprintf(path, sizeof(path), "%s/batch.db", test_temp_dir());
+	test_require(bayes_store_sqlite_open(path, &reader, &error) == 0);
+	test_require(bayes_store_batch_begin(store, &error) == 0);
+	test_assert_int(bayes_store_learn(store, "m1", tokens_a,
+	    ARRAY_LENGTH(tokens_a), true, 1, NULL, &error), 0);
+	before = backup_text(store);
+	/* A failing change undoes only itself; the batch goes on. */
+	test_assert_int(restore_text(store, "sluice-bayes-backup 1\n"
+	    "totals 0 0\nbogus\n", &error), -1);
+	{
+		char *after = backup_text(store);
+
+		test_assert_string(after, before);
+		free(after);
+	}
+	test_assert_int(bayes_store_learn(store, "m2", tokens_b,
+	    ARRAY_LENGTH(tokens_b), false, 2, NULL, &error), 0);
+	/* The batch reads its own changes; others do not see them yet. */
+	ASSERT_TOTALS(store, 1, 1, 5);
+	ASSERT_COUNTS(store, 2, 1, 1);
+	ASSERT_TOTALS(reader, 0, 0, 0);
+	test_assert_int(bayes_store_batch_end(store, true, &error), 0);
+	ASSERT_TOTALS(reader, 1, 1, 5);
+
+	/* A batch ended without commit leaves nothing behind. */
+	test_require(bayes_store_batch_begin(store, &error) == 0);
+	test_assert_int(bayes_store_forget(store, "m1", tokens_a,
+	    ARRAY_LENGTH(tokens_a), NULL, &error), 0);
+	ASSERT_TOTALS(store, 0, 1, 2);
+	test_assert_int(bayes_store_batch_end(store, false, &error), 0);
+	ASSERT_TOTALS(store, 1, 1, 5);
+	free(before);
+	bayes_store_close(&reader);
+	bayes_store_close(&store);
+}
+
 static double
 elapsed_msec(const struct timespec *start)
 {
@@ -448,6 +494,7 @@ main(void)
 		TEST_CASE(test_bayes_store_sqlite_backup_restore),
 		TEST_CASE(test_bayes_store_sqlite_restore_errors),
 		TEST_CASE(test_bayes_store_sqlite_clear),
+		TEST_CASE(test_bayes_store_sqlite_batch),
 		TEST_CASE(test_bayes_store_sqlite_batched_read),
 	};
 
