@@ -8,6 +8,7 @@
  * lib/message only when a key needs it; decoded header and body text
  * are folded once per message and cached in the match arena. */
 #include "mailstore/imap_search.h"
+#include "mailstore/imap_sequence.h"
 #include "lib/buffer.h"
 #include "lib/error.h"
 #include "lib/mail_header.h"
@@ -219,91 +220,6 @@ parse_header_date(struct string_view value, int64_t *day_r)
 	return true;
 }
 
-/* Sequence sets. */
-
-static bool
-parse_sequence_number(const char **s, bool *star_r, uint32_t *number_r)
-{
-	uint64_t number = 0;
-	size_t digits = 0;
-
-	if (**s == '*') {
-		(*s)++;
-		*star_r = true;
-		return true;
-	}
-	*star_r = false;
-	if (**s < '1' || **s > '9')
-		return false;
-	while (**s >= '0' && **s <= '9' && digits++ < 10) {
-		number = number * 10 + (uint64_t)(**s - '0');
-		(*s)++;
-	}
-	if (number > UINT32_MAX)
-		return false;
-	*number_r = (uint32_t)number;
-	return true;
-}
-
-/* Walks set; with check_only false reports whether number is in it. */
-static bool
-sequence_walk(const char *set, bool check_only, uint32_t number,
-    uint32_t last, bool *valid_r)
-{
-	const char *s = set;
-	bool found = false;
-
-	*valid_r = false;
-	for (;;) {
-		uint32_t low = 0, high = 0, tmp;
-		bool star;
-
-		if (!parse_sequence_number(&s, &star, &low))
-			return false;
-		if (star)
-			low = last;
-		high = low;
-		if (*s == ':') {
-			s++;
-			if (!parse_sequence_number(&s, &star, &high))
-				return false;
-			if (star)
-				high = last;
-		}
-		if (low > high) {
-			tmp = low;
-			low = high;
-			high = tmp;
-		}
-		if (!check_only && number >= low && number <= high)
-			found = true;
-		if (*s == '\0')
-			break;
-		if (*s++ != ',')
-			return false;
-	}
-	*valid_r = true;
-	return found;
-}
-
-bool
-imap_search_sequence_valid(const char *text)
-{
-	bool valid;
-
-	(void)sequence_walk(text, true, 0, 0, &valid);
-	return valid;
-}
-
-bool
-imap_search_sequence_contains(const char *set, uint32_t number,
-    uint32_t last)
-{
-	bool valid;
-
-	return sequence_walk(set, false, number, last, &valid) && valid;
-}
-
 /* Parsing. */
 
 struct simple_key {
@@ -447,7 +363,8 @@ parse_key(struct parse_state *state, unsigned depth,
     struct imap_search_node *node)
 {
 	const struct imap_arg *arg;
-	const char *name;
+	struct imap_sequence_set *set;
+	const char *name, *set_error;
 	size_t i;
 
 	if (depth >= IMAP_SEARCH_MAX_DEPTH)
@@ -565,18 +482,21 @@ parse_key(struct parse_state *state, unsigned depth,
 		return parse_key(state, depth + 1, &node->children[1]);
 	}
 	if (is_atom(arg, "UID")) {
-		const struct imap_arg *set = next_string(state);
+		const struct imap_arg *uids = next_string(state);
 
-		if (set == NULL || set->type != IMAP_ARG_ATOM ||
-		    !imap_search_sequence_valid(set->text))
+		if (uids == NULL || uids->type != IMAP_ARG_ATOM ||
+		    imap_sequence_parse(uids->text, state->arena, &set,
+		    &set_error) < 0)
 			return fail(state, "UID set expected");
 		node->key = IMAP_SEARCH_UID;
-		node->text = set->text;
+		node->text = uids->text;
+		node->set = set;
 		return 0;
 	}
-	if (imap_search_sequence_valid(name)) {
+	if (imap_sequence_parse(name, state->arena, &set, &set_error) == 0) {
 		node->key = IMAP_SEARCH_SEQUENCE;
 		node->text = name;
+		node->set = set;
 		return 0;
 	}
 	return fail(state, "unknown search key");
@@ -729,14 +649,11 @@ has_keyword(const struct imap_search_message *message, const char *keyword)
 }
 
 static bool
-in_set(const struct imap_search_message *message, const char *set, bool uid)
+in_set(const struct imap_search_message *message,
+    const struct imap_search_node *node, bool uid)
 {
-	uint32_t number = uid ? message->uid : message->sequence;
-
-	if (message->sequence_match != NULL)
-		return message->sequence_match(message->sequence_context, set,
-		    uid, number);
-	return imap_search_sequence_contains(set, number,
+	return imap_sequence_contains(node->set,
+	    uid ? message->uid : message->sequence,
 	    uid ? message->last_uid : message->last_sequence);
 }
 
@@ -768,9 +685,9 @@ match_node(const struct imap_search_node *node,
 		r = match_node(&node->children[0], message, arena, error_r);
 		return r < 0 ? r : !r;
 	case IMAP_SEARCH_SEQUENCE:
-		return in_set(message, node->text, false);
+		return in_set(message, node, false);
 	case IMAP_SEARCH_UID:
-		return in_set(message, node->text, true);
+		return in_set(message, node, true);
 	case IMAP_SEARCH_FLAG:
 		return (message->flags & node->number) != 0;
 	case IMAP_SEARCH_NOT_FLAG:

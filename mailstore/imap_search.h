@@ -3,10 +3,10 @@
  * message at a time.
  *
  * imap_search_parse() turns the command's arguments (after "SEARCH" or
- * "UID SEARCH") into a tree in the caller's arena. Sequence sets stay
- * text: the caller resolves them (a callback in the message context),
- * or the built-in evaluation uses the context's last sequence number
- * and UID for '*'. imap_search_match() needs the message bytes only for
+ * "UID SEARCH") into a tree in the caller's arena. Sequence sets are
+ * parsed once with mailstore/imap_sequence and matched with the
+ * context's last sequence number and UID for '*'. imap_search_match()
+ * needs the message bytes only for
  * header, body and date-header keys, and asks for them through a
  * callback the first time, so a flag-only search never reads a file.
  *
@@ -28,6 +28,7 @@
 #include "lib/arena.h"
 #include "lib/string_view.h"
 #include "mailstore/imap_parser.h"
+#include "mailstore/imap_sequence.h"
 
 #include <time.h>
 
@@ -84,6 +85,8 @@ struct imap_search_node {
 	size_t child_count;
 	/* Sequence set, UID set, keyword or header field name. */
 	const char *text;
+	/* Sequence and UID keys: the set, parsed. */
+	const struct imap_sequence_set *set;
 	/* HEADER, BODY, TEXT: the needle, case-folded UTF-8. */
 	struct string_view value;
 	/* LARGER/SMALLER size, MODSEQ value, flag bits. */
@@ -120,11 +123,6 @@ struct imap_search_message {
 	int (*load)(void *context, const unsigned char **data_r,
 	    size_t *length_r, const char **error_r);
 	void *load_context;
-	/* Optional: whether number is in the set (uid: a UID set). When
-	 * NULL the built-in evaluation with last_* is used. */
-	bool (*sequence_match)(void *context, const char *set, bool uid,
-	    uint32_t number);
-	void *sequence_context;
 	/* Private: the parsed message, cached across keys of one match;
 	 * allocated in the match arena. */
 	struct imap_search_cache *cache;
@@ -143,12 +141,5 @@ int imap_search_parse(struct arena *arena, const struct imap_arg *args,
 int imap_search_match(const struct imap_search *search,
     struct imap_search_message *message, struct arena *arena,
     const char **error_r);
-
-/* Whether text is a syntactically valid sequence set ("1:3,5,7:*"). */
-bool imap_search_sequence_valid(const char *text);
-
-/* Built-in set membership: '*' is last. The set must be valid. */
-bool imap_search_sequence_contains(const char *set, uint32_t number,
-    uint32_t last);
 
 #endif
