@@ -5,10 +5,12 @@
 #include "mailstore/imap_session.h"
 #include "mailstore/auth_throttle.h"
 #include "mailstore/auth_verify.h"
+#include "mailstore/local_delivery.h"
 #include "mailstore/sasl_plain.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
 
+#include <limits.h>
 #include <strings.h>
 
 /* One login in progress, in the command arena. */
@@ -49,21 +51,12 @@ imap_command_starttls(struct imap_session *session)
 	return IMAP_RESULT_DONE;
 }
 
-static const char *
-imap_login_maildir(struct imap_session *session, const char *user)
-{
-	const char *at = strrchr(user, '@');
-
-	return arena_printf(session->command_arena, "%s/%s/%.*s/Maildir",
-	    imap_server_settings(session->server)->mail_root, at + 1,
-	    (int)(at - user), user);
-}
-
 static void
 imap_login_work(void *context)
 {
 	struct imap_session *session = context;
 	struct imap_login *login = session->command_state;
+	char path[PATH_MAX];
 
 	auth_verify_run(imap_server_auth_verify(session->server),
 	    &login->job.request, &login->job.result);
@@ -71,14 +64,16 @@ imap_login_work(void *context)
 	    sizeof(login->job.request.password));
 	if (login->job.result.status != AUTH_VERIFY_OK)
 		return;
-	login->maildir_path = alloc_strdup(imap_login_maildir(session,
-	    login->job.result.user));
-	if (mailbox_index_open(login->maildir_path, &login->index,
-	    &login->error) < 0) {
-		login->error = arena_strdup(session->command_arena,
-		    login->error);
-		login->job.result.status = AUTH_VERIFY_UNAVAILABLE;
+	if (local_delivery_maildir_path(imap_server_settings(
+	    session->server)->mail_root, login->job.result.user, path,
+	    sizeof(path), &login->error) == 0) {
+		login->maildir_path = alloc_strdup(path);
+		if (mailbox_index_open(login->maildir_path, &login->index,
+		    &login->error) == 0)
+			return;
 	}
+	login->error = arena_strdup(session->command_arena, login->error);
+	login->job.result.status = AUTH_VERIFY_UNAVAILABLE;
 }
 
 static void

@@ -38,8 +38,7 @@ local_delivery_part_valid(const char *part, size_t length)
 	return true;
 }
 
-/* Formats MAIL_ROOT/DOMAIN/LOCALPART/Maildir into dst. */
-static int
+int
 local_delivery_maildir_path(const char *mail_root, const char *recipient,
     char *dst, size_t size, const char **error_r)
 {

@@ -29,6 +29,14 @@ struct local_delivery_message {
 	struct mailbox_notify *notify;
 };
 
+/* Writes the Maildir of mailbox ("user@domain", canonical) into dst:
+ * MAIL_ROOT/DOMAIN/LOCALPART/Maildir, the one place that layout is
+ * spelled out (delivery, IMAP, POP3, quotas). Returns 0, or -1 with
+ * error_r when a part could not be a directory name or dst is too
+ * small. */
+int local_delivery_maildir_path(const char *mail_root, const char *mailbox,
+    char *dst, size_t size, const char **error_r);
+
 /* Delivers message into mail_root's Maildir for message->recipient as
  * "UNIQUE.HOSTNAME,S=SIZE", where SIZE is the final file size in bytes
  * and '/' and ':' in hostname are written as \057 and \072. The file

@@ -1,5 +1,6 @@
 /* mailbox_quota.c: per-user quotas against mailbox usage. */
 #include "mailstore/mailbox_quota.h"
+#include "mailstore/local_delivery.h"
 #include "mailstore/mailbox_index.h"
 #include "mailstore/user_accounts.h"
 #include "lib/alloc.h"
@@ -108,13 +109,9 @@ mailbox_quota_check(struct mailbox_quota *quota, const char *mailbox,
 		return -1;
 	if (limit == 0)
 		return 1;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s/%.*s/Maildir",
-	    quota->mail_root, at + 1, (int)(at - mailbox), mailbox) >=
-	    sizeof(path)) {
-		*error_r = error_set("Maildir path too long for %s", mailbox);
-		return -1;
-	}
-	if (mailbox_index_open(path, &index, error_r) < 0)
+	if (local_delivery_maildir_path(quota->mail_root, mailbox, path,
+	    sizeof(path), error_r) < 0 ||
+	    mailbox_index_open(path, &index, error_r) < 0)
 		return -1;
 	/* Deliveries land in INBOX's new/, which only a sync counts; the
 	 * other folders change through IMAP, which keeps them indexed. */

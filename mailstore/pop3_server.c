@@ -13,6 +13,7 @@
  * the session, whatever IMAP sessions or deliveries do meanwhile (RFC
  * 1939 section 8); a message expunged meanwhile answers RETR with -ERR. */
 #include "mailstore/pop3_server.h"
+#include "mailstore/local_delivery.h"
 #include "mailstore/mailbox_index.h"
 #include "mailstore/pop3_command.h"
 #include "mailstore/sasl_plain.h"
@@ -24,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <strings.h>
 #include <sys/file.h>
@@ -631,8 +633,8 @@ pop3_login_job(struct pop3_session *session)
 {
 	struct pop3_login *login = &session->login;
 	struct mailbox_changes changes;
-	const char *user, *at, *error;
-	char *lock_path;
+	const char *error;
+	char path[PATH_MAX], *lock_path;
 
 	auth_verify_run(session->server->verify, &login->job.request,
 	    &login->job.result);
@@ -640,12 +642,10 @@ pop3_login_job(struct pop3_session *session)
 	    sizeof(login->job.request.password));
 	if (login->job.result.status != AUTH_VERIFY_OK)
 		return;
-	user = login->job.result.user;
-	at = strrchr(user, '@');
-	ASSERT(at != NULL);
-	login->maildir_path = alloc_printf("%s/%s/%.*s/Maildir",
-	    session->server->settings.mail_root, at + 1, (int)(at - user),
-	    user);
+	if (local_delivery_maildir_path(session->server->settings.mail_root,
+	    login->job.result.user, path, sizeof(path), &error) < 0)
+		goto unavailable;
+	login->maildir_path = alloc_strdup(path);
 	if (mailbox_index_open(login->maildir_path, &login->index,
 	    &error) < 0)
 		goto unavailable;
