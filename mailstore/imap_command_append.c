@@ -2,7 +2,6 @@
  * APPENDUID), EXPUNGE, CLOSE and UNSELECT: the commands that add or
  * remove messages as a whole. */
 #include "mailstore/imap_session.h"
-#include "mailstore/imap_utf7.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
 
@@ -146,20 +145,9 @@ imap_command_append(struct imap_session *session)
 		    "literal");
 		return IMAP_RESULT_DONE;
 	}
-	mailbox = imap_arg_string(&args[0]);
-	if (mailbox == NULL) {
-		imap_session_bad(session, "Mailbox name expected");
+	mailbox = imap_session_mailbox_argument(session, &args[0]);
+	if (mailbox == NULL)
 		return IMAP_RESULT_DONE;
-	}
-	if (strcasecmp(mailbox, "INBOX") == 0)
-		mailbox = "INBOX";
-	else if ((mailbox = imap_utf7_decode(mailbox,
-	    session->command_arena)) == NULL ||
-	    !mailbox_index_name_is_valid(mailbox)) {
-		imap_session_tagged(session, "NO", " [CANNOT] Invalid mailbox "
-		    "name");
-		return IMAP_RESULT_DONE;
-	}
 	if (session->quota_bytes > 0) {
 		if (mailbox_index_usage(session->index, &used, &messages,
 		    &error) < 0)

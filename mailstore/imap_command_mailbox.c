@@ -10,28 +10,6 @@
 #include <errno.h>
 #include <strings.h>
 
-/* A mailbox argument as UTF-8 (modified UTF-7 decoded, INBOX in any
- * case made "INBOX"), or NULL after a BAD or NO answer. */
-static const char *
-imap_mailbox_argument(struct imap_session *session, const struct imap_arg *arg)
-{
-	const char *text = imap_arg_string(arg), *name;
-
-	if (text == NULL) {
-		imap_session_bad(session, "Mailbox name expected");
-		return NULL;
-	}
-	if (strcasecmp(text, "INBOX") == 0)
-		return "INBOX";
-	name = imap_utf7_decode(text, session->command_arena);
-	if (name == NULL || !mailbox_index_name_is_valid(name)) {
-		imap_session_tagged(session, "NO", " [CANNOT] Invalid mailbox "
-		    "name");
-		return NULL;
-	}
-	return name;
-}
-
 /* Appends name as a quoted string in modified UTF-7. */
 static void
 imap_append_mailbox_name(struct buffer *out, const char *name,
@@ -113,7 +91,7 @@ imap_command_select(struct imap_session *session)
 		}
 		session->condstore = true;
 	}
-	name = imap_mailbox_argument(session, &session->args[0]);
+	name = imap_session_mailbox_argument(session, &session->args[0]);
 	if (name == NULL)
 		return IMAP_RESULT_DONE;
 	if (mailbox_index_changes(session->index, name, 0,
@@ -219,11 +197,11 @@ imap_command_folder_change(struct imap_session *session)
 		    "mailbox names" : "Mailbox name expected");
 		return IMAP_RESULT_DONE;
 	}
-	name = imap_mailbox_argument(session, &session->args[0]);
+	name = imap_session_mailbox_argument(session, &session->args[0]);
 	if (name == NULL)
 		return IMAP_RESULT_DONE;
 	if (wanted == 2) {
-		other = imap_mailbox_argument(session, &session->args[1]);
+		other = imap_session_mailbox_argument(session, &session->args[1]);
 		if (other == NULL)
 			return IMAP_RESULT_DONE;
 	}
@@ -373,7 +351,7 @@ imap_command_status(struct imap_session *session)
 		imap_session_bad(session, "STATUS needs a mailbox and items");
 		return IMAP_RESULT_DONE;
 	}
-	name = imap_mailbox_argument(session, &session->args[0]);
+	name = imap_session_mailbox_argument(session, &session->args[0]);
 	if (name == NULL)
 		return IMAP_RESULT_DONE;
 	items = &session->args[1];
@@ -448,7 +426,7 @@ imap_command_quota(struct imap_session *session)
 		return IMAP_RESULT_DONE;
 	}
 	if (root) {
-		name = imap_mailbox_argument(session, &session->args[0]);
+		name = imap_session_mailbox_argument(session, &session->args[0]);
 		if (name == NULL)
 			return IMAP_RESULT_DONE;
 		struct mailbox_status status;

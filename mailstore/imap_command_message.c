@@ -16,7 +16,6 @@
 #include "mailstore/imap_message.h"
 #include "mailstore/imap_search.h"
 #include "mailstore/imap_sequence.h"
-#include "mailstore/imap_utf7.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
 
@@ -794,15 +793,10 @@ imap_command_copy(struct imap_session *session)
 		    "read-only");
 		return IMAP_RESULT_DONE;
 	}
-	if (strcasecmp(destination, "INBOX") == 0) {
-		destination = "INBOX";
-	} else if ((destination = imap_utf7_decode(destination,
-	    session->command_arena)) == NULL ||
-	    !mailbox_index_name_is_valid(destination)) {
-		imap_session_tagged(session, "NO", " [CANNOT] Invalid mailbox "
-		    "name");
+	destination = imap_session_mailbox_argument(session,
+	    &session->args[1]);
+	if (destination == NULL)
 		return IMAP_RESULT_DONE;
-	}
 	if (imap_session_sync_view(session, move || session->uid_command,
 	    &error) < 0 ||
 	    imap_resolve_targets(session, imap_arg_string(&session->args[0]),

@@ -1,6 +1,7 @@
 /* imap_session.c: what the command groups share: the capability list,
  * the selected folder's view and how it catches up with the index. */
 #include "mailstore/imap_session.h"
+#include "mailstore/imap_utf7.h"
 #include "lib/alloc.h"
 #include "lib/log.h"
 
@@ -226,4 +227,25 @@ imap_session_sync_view(struct imap_session *session, bool expunge_ok,
 	view->uidnext = changes.uidnext;
 	arena_free(&arena);
 	return 0;
+}
+
+const char *
+imap_session_mailbox_argument(struct imap_session *session,
+    const struct imap_arg *arg)
+{
+	const char *text = imap_arg_string(arg), *name;
+
+	if (text == NULL) {
+		imap_session_bad(session, "Mailbox name expected");
+		return NULL;
+	}
+	if (strcasecmp(text, "INBOX") == 0)
+		return "INBOX";
+	name = imap_utf7_decode(text, session->command_arena);
+	if (name == NULL || !mailbox_index_name_is_valid(name)) {
+		imap_session_tagged(session, "NO", " [CANNOT] Invalid mailbox "
+		    "name");
+		return NULL;
+	}
+	return name;
 }

@@ -196,6 +196,13 @@ extern const struct imap_command_handler imap_command_mailbox_handlers[];
 extern const struct imap_command_handler imap_command_append_handlers[];
 extern const struct imap_command_handler imap_command_message_handlers[];
 
+/* A mailbox argument as UTF-8 (modified UTF-7 decoded, INBOX in any
+ * case made "INBOX", the name checked with mailbox_index_name_is_valid),
+ * or NULL after a BAD (not a string) or NO [CANNOT] answer. In the
+ * command arena. */
+const char *imap_session_mailbox_argument(struct imap_session *session,
+    const struct imap_arg *arg);
+
 /* A flag list argument (or one flag atom) as enum mailbox_flag bits and
  * a space-separated keyword string in arena; \Recent and unknown system
  * flags are refused (false, *error_r for a BAD answer). */
