@@ -272,23 +272,29 @@ lmtp_accept(struct listener *listener, int fd, const char *peer,
 	lmtp_server_accept(lmtp_server, fd, peer, listener);
 }
 
-/* An IMAP session has ended: free its listener slot. */
+/* An IMAP or POP3 session has ended: free its listener slot. */
 static void
-imap_session_closed(void *context)
+mail_session_closed(void *context)
 {
 	listener_connection_closed(context);
 	server_session_gone(&server);
+}
+
+/* Whether peer may send a password without TLS (auth.plaintext_networks;
+ * a unix socket always may). */
+static bool
+plaintext_auth_allowed(const char *peer)
+{
+	return strcmp(peer, "unix") == 0 ||
+	    network_list_contains(plaintext_networks, peer);
 }
 
 static void
 imap_accept_any(struct listener *listener, int fd, const char *peer,
     bool implicit_tls)
 {
-	bool plaintext = strcmp(peer, "unix") == 0 ||
-	    network_list_contains(plaintext_networks, peer);
-
-	imap_server_accept(imap_server, fd, peer, implicit_tls, plaintext,
-	    imap_session_closed, listener);
+	imap_server_accept(imap_server, fd, peer, implicit_tls,
+	    plaintext_auth_allowed(peer), mail_session_closed, listener);
 }
 
 static void
@@ -307,23 +313,12 @@ imaps_accept(struct listener *listener, int fd, const char *peer,
 	imap_accept_any(listener, fd, peer, true);
 }
 
-/* A POP3 session has ended: free its listener slot. */
-static void
-pop3_session_closed(void *context)
-{
-	listener_connection_closed(context);
-	server_session_gone(&server);
-}
-
 static void
 pop3_accept_any(struct listener *listener, int fd, const char *peer,
     bool implicit_tls)
 {
-	bool plaintext = strcmp(peer, "unix") == 0 ||
-	    network_list_contains(plaintext_networks, peer);
-
-	pop3_server_accept(pop3_server, fd, peer, implicit_tls, plaintext,
-	    pop3_session_closed, listener);
+	pop3_server_accept(pop3_server, fd, peer, implicit_tls,
+	    plaintext_auth_allowed(peer), mail_session_closed, listener);
 }
 
 static void
