@@ -71,8 +71,8 @@ imap_command_select(struct imap_session *session)
 	struct imap_view *view;
 	struct buffer flags;
 	struct string_set *keywords;
-	const char *name, *error;
-	size_t i, recent = 0, first_unseen = 0;
+	const char *name, *error, **keyword_list;
+	size_t i, j, words, recent = 0, first_unseen = 0;
 
 	session->command_state = state;
 	if (session->arg_count < 1 || session->arg_count > 2) {
@@ -119,21 +119,13 @@ imap_command_select(struct imap_session *session)
 		if (first_unseen == 0 &&
 		    (message->flags & MAILBOX_FLAG_SEEN) == 0)
 			first_unseen = i + 1;
-		if (message->keywords[0] != '\0') {
-			char *copy = arena_strdup(session->command_arena,
-			    message->keywords), *word, *next;
-
-			for (word = copy; word != NULL; word = next) {
-				next = strchr(word, ' ');
-				if (next != NULL)
-					*next++ = '\0';
-				if (*word != '\0' &&
-				    string_set_add(keywords, word)) {
-					ASSERT(buffer_append(&flags, " ", 1)
-					    == 0);
-					ASSERT(buffer_append_string(&flags,
-					    word) == 0);
-				}
+		words = imap_session_split_keywords(message->keywords,
+		    session->command_arena, &keyword_list);
+		for (j = 0; j < words; j++) {
+			if (string_set_add(keywords, keyword_list[j])) {
+				ASSERT(buffer_append(&flags, " ", 1) == 0);
+				ASSERT(buffer_append_string(&flags,
+				    keyword_list[j]) == 0);
 			}
 		}
 	}

@@ -655,26 +655,6 @@ imap_search_load_message(void *context, const unsigned char **data_r,
 	    data_r, length_r, error_r);
 }
 
-/* Splits a space-separated keyword string into an array in arena. */
-static size_t
-imap_split_keywords(const char *keywords, struct arena *arena,
-    const char ***words_r)
-{
-	char *copy = arena_strdup(arena, keywords), *word, *next;
-	const char **words;
-	size_t count = 0;
-
-	words = arena_array(arena, strlen(keywords) / 2 + 1, sizeof(*words));
-	for (word = copy; word != NULL && *word != '\0'; word = next) {
-		next = strchr(word, ' ');
-		if (next != NULL)
-			*next++ = '\0';
-		words[count++] = word;
-	}
-	*words_r = words;
-	return count;
-}
-
 static unsigned
 imap_search_flags(unsigned flags)
 {
@@ -745,7 +725,7 @@ imap_command_search(struct imap_session *session)
 		candidate.last_uid = view->uids[view->count - 1];
 		candidate.flags = imap_search_flags(all[i]->flags);
 		candidate.recent = all[i]->uid >= view->first_recent_uid;
-		candidate.keyword_count = imap_split_keywords(all[i]->keywords,
+		candidate.keyword_count = imap_session_split_keywords(all[i]->keywords,
 		    arena, &keywords);
 		candidate.keywords = keywords;
 		candidate.size = all[i]->size_crlf;

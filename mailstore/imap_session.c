@@ -249,3 +249,22 @@ imap_session_mailbox_argument(struct imap_session *session,
 	}
 	return name;
 }
+
+size_t
+imap_session_split_keywords(const char *keywords, struct arena *arena,
+    const char ***words_r)
+{
+	char *copy = arena_strdup(arena, keywords), *word, *next;
+	const char **words;
+	size_t count = 0;
+
+	words = arena_array(arena, strlen(keywords) / 2 + 1, sizeof(*words));
+	for (word = copy; word != NULL && *word != '\0'; word = next) {
+		next = strchr(word, ' ');
+		if (next != NULL)
+			*next++ = '\0';
+		words[count++] = word;
+	}
+	*words_r = words;
+	return count;
+}

@@ -203,6 +203,11 @@ extern const struct imap_command_handler imap_command_message_handlers[];
 const char *imap_session_mailbox_argument(struct imap_session *session,
     const struct imap_arg *arg);
 
+/* Splits a space-separated keyword string (as the index keeps them)
+ * into an array of words in arena; returns how many. */
+size_t imap_session_split_keywords(const char *keywords, struct arena *arena,
+    const char ***words_r);
+
 /* A flag list argument (or one flag atom) as enum mailbox_flag bits and
  * a space-separated keyword string in arena; \Recent and unknown system
  * flags are refused (false, *error_r for a BAD answer). */
